@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: MIT
+#
+# AegisRay top-level build.
+#   make            module, aegis-agent and the tools
+#   make check      lint, unit tests, DKMS build and VM selftests
+#   make demo       boot a guest and show AegisRay working
+#   make install    module into /lib/modules/<ver>/updates, binaries, unit, templates
+# See README.md.
+
+VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+
+# Kernel build directory: the running kernel's when it has one, otherwise
+# the newest installed one (announced, since it is a guess).
+ifeq ($(origin KDIR),undefined)
+  KDIR := /lib/modules/$(shell uname -r)/build
+  ifeq ($(wildcard $(KDIR)/Makefile),)
+    KDIR := $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1)
+    ifneq ($(KDIR),)
+      $(info note: running kernel has no build dir; using newest installed: $(KDIR))
+    endif
+  endif
+endif
+KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR := $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+DATADIR := $(PREFIX)/share/aegisray
+
+B := build
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wstrict-prototypes -Wmissing-prototypes -fstack-protector-strong \
+	-D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -DAEGIS_VERSION='"$(VERSION)"' \
+	-Iinclude/uapi -Iuserspace/common $(PKG_CFLAGS) -MMD -MP
+LDLIBS := $(PKG_LIBS)
+
+COMMON_SRC := $(wildcard userspace/common/*.c)
+AGENT_SRC := $(wildcard userspace/agent/*.c)
+CTL_SRC := $(wildcard tools/aegisctl/*.c)
+NLPROBE_SRC := $(wildcard tools/nlprobe/*.c)
+UDPPROBE_SRC := $(wildcard tools/udpprobe/*.c)
+TEST_SRC := $(wildcard userspace/tests/test_*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+COMMON_LIB := $(B)/libaegis-common.a
+BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprobe
+TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
+
+.PHONY: all module module-debug module-clean userspace tests lint check demo \
+	install uninstall clean deps selftests unit dkms-check
+
+all: module userspace
+
+module:
+	@test -n "$(KDIR)" -a -f "$(KDIR)/Makefile" || \
+		{ echo "error: no kernel build dir (install linux-headers-amd64 or set KDIR=)"; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Debug build: DEBUG logging and the in-module selftests, run at load.
+module-debug:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_AEGISRAY_DEBUG=y modules
+
+module-clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+userspace: $(BINS)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRC))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(B)/bin/aegis-agent: $(call obj,$(AGENT_SRC)) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/aegisctl: $(call obj,$(CTL_SRC)) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/nlprobe: $(call obj,$(NLPROBE_SRC)) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/bin/udpprobe: $(call obj,$(UDPPROBE_SRC))
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+# Unit tests: each userspace/tests/test_X.c is one cmocka binary, linked
+# with the common library and the agent's objects (minus its main).
+AGENT_LIB_OBJ := $(filter-out $(B)/obj/userspace/agent/main.o,$(call obj,$(AGENT_SRC)))
+$(B)/tests/%: $(B)/obj/userspace/tests/%.o $(AGENT_LIB_OBJ) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+tests: $(TESTS)
+
+unit: tests
+	@tools/run-unit $(TESTS)
+
+lint:
+	@tools/lint KDIR=$(KDIR)
+
+selftests: all
+	@tools/run-selftests
+
+dkms-check:
+	@tools/dkms-check $(KVER)
+
+check:
+	@tools/check
+
+demo:
+	@tools/demo
+
+deps:
+	@tools/install-deps.sh
+
+install: all
+	install -D -m 0644 kernel/aegisray.ko $(DESTDIR)/lib/modules/$(KVER)/updates/aegisray.ko
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)/templates \
+		$(DESTDIR)$(SYSCONFDIR)/aegisray
+	install -m 0755 $(B)/bin/aegis-agent $(B)/bin/aegisctl $(DESTDIR)$(BINDIR)/
+	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/aegis-agent.service \
+		> $(DESTDIR)$(UNITDIR)/aegis-agent.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/aegis-agent.service
+	install -m 0644 configs/templates/*.yaml $(DESTDIR)$(DATADIR)/templates/
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); else depmod -b $(DESTDIR) -a $(KVER) 2>/dev/null || true; fi
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KVER)/updates/aegisray.ko \
+		$(DESTDIR)$(BINDIR)/aegis-agent $(DESTDIR)$(BINDIR)/aegisctl \
+		$(DESTDIR)$(UNITDIR)/aegis-agent.service
+	rm -rf $(DESTDIR)$(DATADIR)
+	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); fi
+
+clean: module-clean
+	rm -rf $(B)
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * AegisRay: a stealth peer-to-peer mesh VPN. Module entry points.
+ */
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <net/rtnetlink.h>
+
+#include "device.h"
+#include "netlink.h"
+#include "version.h"
+
+static int __init aegis_mod_init(void)
+{
+	int ret;
+
+	ret = aegis_device_init();
+	if (ret)
+		goto err_device;
+	ret = aegis_genl_init();
+	if (ret)
+		goto err_genl;
+
+	pr_info("aegisray " AEGIS_VERSION " loaded\n");
+	return 0;
+
+err_genl:
+	aegis_device_uninit();
+err_device:
+	return ret;
+}
+
+static void __exit aegis_mod_exit(void)
+{
+	aegis_genl_uninit();
+	aegis_device_uninit();
+}
+
+module_init(aegis_mod_init);
+module_exit(aegis_mod_exit);
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_DESCRIPTION("AegisRay stealth mesh VPN data plane");
+MODULE_AUTHOR("The AegisRay developers");
+MODULE_VERSION(AEGIS_VERSION);
+MODULE_ALIAS_RTNL_LINK(AEGIS_LINK_KIND);
+MODULE_ALIAS_GENL_FAMILY(AEGIS_GENL_NAME);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * Wire format constants: every byte layout and size the data plane puts on
+ * or reads off the wire is defined here and nowhere else.
+ *
+ * A datagram on the shared UDP socket is classified by its first byte,
+ * shaped like QUIC (RFC 9000, section 17):
+ *
+ *   1xxxxxxx  long header   -> control traffic, left to the agent
+ *   01xxxxxx  short header  -> data packet, consumed by the kernel
+ *   00xxxxxx  STUN (RFC 5389 message type has its top two bits clear)
+ *                           -> left to the agent
+ *
+ * Data packet (short header):
+ *
+ *   0                   1                   2                   3
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |0|1|S|R R|K K K|  connection id = receiver index (64 bit) ...
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |            ... connection id  |   packet number (low 32 bits) ...
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |  ...  |  AEAD ciphertext ...                   | 16-byte tag   |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ *  S: spin bit, random.  R: reserved, zero.  K: key id (0..7).
+ *  The 13 header bytes are the AEAD's associated data. The packet number is
+ *  the low 32 bits of the 64-bit per-key counter; the receiver recovers the
+ *  full value from the highest counter it has seen (RFC 9000, A.3).
+ *  Nonce (96 bit) = 4-byte per-direction salt || 64-bit counter (big endian).
+ *
+ * The decrypted payload is one of:
+ *   - empty: a keepalive;
+ *   - an IPv4 or IPv6 packet (first nibble 4 or 6);
+ *   - a relay frame (first byte AEGIS_RELAY_TYPE): hop limit, destination
+ *     node id, then an end-to-end data packet (as above) for that node.
+ */
+#ifndef _AEGIS_MESSAGES_H
+#define _AEGIS_MESSAGES_H
+
+#include <linux/types.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <uapi/linux/aegisray.h>
+
+#define AEGIS_FORM_MASK		0xc0
+#define AEGIS_FORM_SHORT	0x40	/* data */
+#define AEGIS_SPIN_BIT		0x20
+#define AEGIS_RESERVED_MASK	0x18
+#define AEGIS_KEY_ID_MASK	0x07
+
+#define AEGIS_CID_LEN		8
+#define AEGIS_PN_LEN		4
+#define AEGIS_PN_WINDOW		(1ULL << (8 * AEGIS_PN_LEN))
+
+struct aegis_data_hdr {
+	u8 flags;
+	__be64 cid;
+	__be32 pn;
+} __packed;
+
+#define AEGIS_HDR_LEN		sizeof(struct aegis_data_hdr)	/* 13 */
+#define AEGIS_TAG_LEN		16
+#define AEGIS_NONCE_LEN		12
+#define AEGIS_DATA_OVERHEAD	(AEGIS_HDR_LEN + AEGIS_TAG_LEN)	/* 29 */
+
+/* Relay frame: the plaintext of a hop-by-hop data packet. */
+#define AEGIS_RELAY_TYPE	0x01
+struct aegis_relay_hdr {
+	u8 type;
+	u8 hop_limit;
+	u8 dst[AEGIS_NODE_ID_LEN];
+} __packed;
+
+#define AEGIS_RELAY_HDR_LEN	sizeof(struct aegis_relay_hdr)	/* 34 */
+#define AEGIS_DEFAULT_HOP_LIMIT	8
+
+/* Outer headers: IPv4 20 + UDP 8 = 28, IPv6 40 + UDP 8 = 48. */
+#define AEGIS_OUTER_V4		(sizeof(struct iphdr) + sizeof(struct udphdr))
+#define AEGIS_OUTER_V6		(sizeof(struct ipv6hdr) + sizeof(struct udphdr))
+
+/*
+ * MTU arithmetic, for a 1500-byte underlay:
+ *   direct over IPv6:  1500 - 48 - 29 = 1423
+ *   direct over IPv4:  1500 - 28 - 29 = 1443
+ * The default 1420 fits a direct path over either family. A relayed frame
+ * carries a second header, tag and the relay header (13 + 16 + 34 = 63
+ * more); on a 1500-byte underlay such frames are fragmented by the outer IP
+ * layer unless the MTU is lowered to 1357 (see docs/architecture.md).
+ */
+#define AEGIS_DEFAULT_MTU	1420
+#define AEGIS_MIN_MTU		576
+#define AEGIS_MAX_MTU		(IP_MAX_MTU - AEGIS_OUTER_V6 - \
+				 2 * AEGIS_DATA_OVERHEAD - AEGIS_RELAY_HDR_LEN)
+
+#endif /* _AEGIS_MESSAGES_H */

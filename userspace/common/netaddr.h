@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * IP addresses, prefixes ("10.0.0.0/24", "fd00::/64") and UDP endpoints
+ * ("192.0.2.1:51820", "[2001:db8::1]:51820"): parsing and formatting.
+ * Numeric only: no host names, no IPv6 zone ids.
+ */
+#ifndef AEGIS_NETADDR_H
+#define AEGIS_NETADDR_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+struct aegis_addr {
+	int family;		/* AF_INET or AF_INET6; 0 = unset */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t bytes[16];
+	} u;
+};
+
+struct aegis_prefix {
+	struct aegis_addr addr;	/* host bits are zero */
+	uint8_t len;
+};
+
+struct aegis_endpoint {
+	struct aegis_addr addr;
+	uint16_t port;		/* host order */
+};
+
+/* Buffer sizes for the formatters, NUL included. */
+#define AEGIS_ADDR_STRSIZE	INET6_ADDRSTRLEN
+#define AEGIS_PREFIX_STRSIZE	(INET6_ADDRSTRLEN + 4)	/* "/128" */
+#define AEGIS_ENDPOINT_STRSIZE	(INET6_ADDRSTRLEN + 8)	/* "[" "]:65535" */
+
+/* Bytes of an address of this family: 4, 16, or 0 if unknown. */
+size_t aegis_addr_len(int family);
+
+/* Set a from family and len raw bytes (network order). Returns 0 or -EINVAL. */
+int aegis_addr_from_bytes(struct aegis_addr *a, int family, const void *bytes,
+			  size_t len);
+
+/* Parse a numeric IPv4 or IPv6 address. Returns 0 or -EINVAL. */
+int aegis_addr_parse(const char *s, struct aegis_addr *a);
+
+/*
+ * Parse "ADDR/LEN", or "ADDR" alone for a host prefix (/32, /128).
+ * Host bits beyond LEN must be zero. Returns 0 or -EINVAL, with a
+ * one-line reason in err (if errsz > 0).
+ */
+int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
+		       size_t errsz);
+
+/*
+ * Parse "IPV4:PORT" or "[IPV6]:PORT", PORT 1..65535.
+ * Returns 0 or -EINVAL with a one-line reason in err.
+ */
+int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
+			 size_t errsz);
+
+/* Formatters: return 0, or -EINVAL (bad family/length) / -ENOSPC. */
+int aegis_addr_format(const struct aegis_addr *a, char *buf, size_t size);
+int aegis_prefix_format(const struct aegis_prefix *p, char *buf, size_t size);
+int aegis_endpoint_format(const struct aegis_endpoint *ep, char *buf,
+			  size_t size);
+
+#endif /* AEGIS_NETADDR_H */
