@@ -64,8 +64,13 @@ module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 # Debug build: DEBUG logging and the in-module selftests, run at load.
+# Built in its own tree (build/debug) so that it never mixes objects with
+# the normal build.
+DEBUG_TREE := $(B)/debug
 module-debug:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_AEGISRAY_DEBUG=y modules
+	@mkdir -p $(DEBUG_TREE)
+	cp -r Kbuild kernel include $(DEBUG_TREE)/
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(DEBUG_TREE) CONFIG_AEGISRAY_DEBUG=y modules
 
 module-clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean

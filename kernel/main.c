@@ -8,12 +8,28 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "selftest/selftest.h"
 #include "version.h"
+
+/* Debug builds check the tricky pure logic before anything is registered. */
+static int __init aegis_run_selftests(void)
+{
+#ifdef AEGIS_SELFTEST
+	if (!aegis_prefix_selftest() || !aegis_replay_selftest()) {
+		pr_err("aegisray: selftests failed: not loading\n");
+		return -ENOTRECOVERABLE;
+	}
+#endif
+	return 0;
+}
 
 static int __init aegis_mod_init(void)
 {
 	int ret;
 
+	ret = aegis_run_selftests();
+	if (ret)
+		return ret;
 	ret = aegis_device_init();
 	if (ret)
 		goto err_device;

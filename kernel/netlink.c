@@ -55,9 +55,9 @@ const struct nla_policy aegis_node_policy[AEGIS_NODE_A_MAX + 1] = {
 	[AEGIS_NODE_A_ENDPOINT_IP4]	= NLA_POLICY_EXACT_LEN(4),
 	[AEGIS_NODE_A_ENDPOINT_IP6]	= NLA_POLICY_EXACT_LEN(16),
 	[AEGIS_NODE_A_ENDPOINT_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
-	[AEGIS_NODE_A_VIA]		= NLA_POLICY_VALIDATE_FN(NLA_BINARY,
-								 aegis_validate_via,
-								 AEGIS_NODE_ID_LEN),
+	/* Empty or a node id: NLA_BINARY up to 32 bytes, then the function. */
+	[AEGIS_NODE_A_VIA]		=
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, aegis_validate_via, AEGIS_NODE_ID_LEN),
 	[AEGIS_NODE_A_KEEPALIVE]	= { .type = NLA_U16 },
 	[AEGIS_NODE_A_FLAGS]		= NLA_POLICY_MASK(NLA_U32, AEGIS_NODE_F_RELAY),
 	[AEGIS_NODE_A_RX_BYTES]		= AEGIS_REPLY_ONLY,
@@ -124,6 +124,7 @@ static struct net_device *aegis_nl_get_device(struct net *net,
 {
 	struct net_device *dev;
 	struct nlattr *attr;
+	int ret = 0;
 
 	if (attrs[AEGIS_A_IFINDEX] && attrs[AEGIS_A_IFNAME]) {
 		NL_SET_ERR_MSG_ATTR(extack, attrs[AEGIS_A_IFNAME],
@@ -143,19 +144,25 @@ static struct net_device *aegis_nl_get_device(struct net *net,
 		dev = dev_get_by_index_rcu(net, nla_get_u32(attr));
 	else
 		dev = dev_get_by_name_rcu(net, nla_data(attr));
-	if (dev && aegis_is_device(dev))
+	if (!dev)
+		ret = -ENODEV;
+	else if (!aegis_is_device(dev))
+		ret = -EOPNOTSUPP;
+	else
 		netdev_hold(dev, tracker, GFP_ATOMIC);
 	rcu_read_unlock();
 
-	if (!dev) {
+	switch (ret) {
+	case 0:
+		return dev;
+	case -ENODEV:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such device in this netns");
-		return ERR_PTR(-ENODEV);
-	}
-	if (!aegis_is_device(dev)) {
+		break;
+	default:
 		NL_SET_ERR_MSG_ATTR(extack, attr, "the device is not an aegisray device");
-		return ERR_PTR(-EOPNOTSUPP);
+		break;
 	}
-	return dev;
+	return ERR_PTR(ret);
 }
 
 static netdevice_tracker *aegis_nl_tracker(struct genl_info *info)

@@ -151,17 +151,19 @@ static void aegis_rx_relay(struct aegis_device *aegis, struct aegis_node *from,
 		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_MALFORMED);
 		return;
 	}
-	if (unlikely(!(READ_ONCE(from->flags) & AEGIS_NODE_F_RELAY))) {
-		net_dbg_ratelimited("%s: relay frame from a node not allowed to relay\n",
-				    aegis->dev->name);
-		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_RELAY_DENIED);
-		return;
-	}
 	rh = (struct aegis_relay_hdr *)skb->data;
+	/* For us: the inner layer authenticates its origin end to end. */
 	if (aegis->has_node_id &&
 	    !memcmp(rh->dst, aegis->node_id, AEGIS_NODE_ID_LEN)) {
 		__skb_pull(skb, AEGIS_RELAY_HDR_LEN);
 		aegis_rx_data(aegis, skb, depth + 1);
+		return;
+	}
+	/* For another node: only neighbours we relay for may ask. */
+	if (unlikely(!(READ_ONCE(from->flags) & AEGIS_NODE_F_RELAY))) {
+		net_dbg_ratelimited("%s: relay frame from a node not allowed to relay\n",
+				    aegis->dev->name);
+		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_RELAY_DENIED);
 		return;
 	}
 	if (unlikely(rh->hop_limit <= 1)) {

@@ -55,15 +55,19 @@ static void aegis_check_idle(struct aegis_device *aegis,
 
 /*
  * Keep NAT mappings open: an empty authenticated packet when nothing was
- * sent for @node->keepalive seconds. Only with a key to send it under, or
- * every pass would count a drop and notify NO_KEY instead.
+ * sent for @node->keepalive seconds. Only with a usable key to send it
+ * under, or every pass would count a drop (and notify NO_KEY) instead.
  */
-static void aegis_check_keepalive(struct aegis_node *node, u64 now)
+static void aegis_check_keepalive(struct aegis_device *aegis,
+				  struct aegis_node *node, u64 now)
 {
 	u64 interval = (u64)READ_ONCE(node->keepalive) * NSEC_PER_SEC;
 	u64 last_tx = READ_ONCE(node->last_tx_ns);
+	struct aegis_key *key;
 
-	if (!interval || !rcu_access_pointer(node->keys[AEGIS_KEY_SLOT_PRIMARY]))
+	key = rcu_dereference_protected(node->keys[AEGIS_KEY_SLOT_PRIMARY],
+					lockdep_is_held(&aegis->conf_lock));
+	if (!interval || !key || READ_ONCE(key->expired))
 		return;
 	if (now > last_tx && now - last_tx < interval)
 		return;
@@ -85,7 +89,7 @@ void aegis_housekeeping(struct work_struct *work)
 	list_for_each_entry(node, &aegis->node_list, list) {
 		aegis_check_keys(aegis, node, now);
 		aegis_check_idle(aegis, node, now);
-		aegis_check_keepalive(node, now);
+		aegis_check_keepalive(aegis, node, now);
 	}
 	mutex_unlock(&aegis->conf_lock);
 

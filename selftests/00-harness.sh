@@ -32,6 +32,8 @@ ns_pair h1 h2
 ip netns exec h1 ping -c 1 -W 5 10.99.0.2 >/dev/null || fail "no ping over veth"
 log "ping over veth between netns works"
 
-expect_fail -m "does not exist" ip link show dev nosuchdev0
+expect_fail "does not exist" ip link show dev nosuchdev0
+expect_fail -m "Cannot find device" ip link set dev nosuchdev0 up
+expect_fail false
 wait_until 5 test -d /sys/module/veth
 log "ok"

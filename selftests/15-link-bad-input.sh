@@ -19,8 +19,8 @@ expect_fail "no such device in this netns" nlprobe genl 1 2:str:nosuchdev
 expect_fail "not an aegisray device" nlprobe genl 1 2:str:lo
 expect_fail "either the ifindex or the ifname" nlprobe genl 1 1:u32:1 2:str:aegis0
 expect_fail "the device is missing" nlprobe genl 1
-expect_fail "Invalid argument" nlprobe genl 1 1:u8:1            # wrong size
-expect_fail "Invalid argument" nlprobe genl 1 1:u32:0           # below minimum
+expect_fail "invalid attribute length" nlprobe genl 1 1:u8:1    # wrong size
+expect_fail "integer out of range" nlprobe genl 1 1:u32:0       # below minimum
 expect_fail "Invalid argument" nlprobe genl 1 2:raw:aegis0      # not NUL terminated
 expect_fail "Invalid argument" nlprobe genl 1 2:str:aaaaaaaaaaaaaaaaaaaaaaaa
 expect_fail "Unknown attribute type" nlprobe genl 1 2:str:aegis0 200:u32:1

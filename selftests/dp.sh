@@ -8,6 +8,7 @@
 
 DP_NODES=()
 DP_PIDS=()
+on_exit dp_cleanup
 
 dp_id() { printf "%064d" 0 | tr 0 "$1"; }
 
@@ -109,4 +110,28 @@ dp_drops() {
 		python3 -c 'import json,sys; d=json.load(sys.stdin); n=d if isinstance(d,dict) else d[0]
 n=n.get("nodes",[n])[0] if "nodes" in n else n
 print(n["drops"][sys.argv[1]])' "$3"
+}
+
+# dp_stat A B FIELD: a counter of node B as seen from A (FIELD: rx_bytes,
+# tx_packets, drops.replay, ...), from aegisctl's JSON.
+dp_stat() {
+	ip netns exec "n$1" aegisctl node show aegis0 "$(dp_id "$2")" --json |
+		python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+def find(o):
+    if isinstance(o, dict):
+        if "drops" in o or "rx_bytes" in o:
+            return o
+        for v in o.values():
+            r = find(v)
+            if r: return r
+    if isinstance(o, list):
+        for v in o:
+            r = find(v)
+            if r: return r
+n = find(d)
+for part in sys.argv[1].split("."):
+    n = n.get(part, 0) if isinstance(n, dict) else 0
+print(n)' "$3"
 }

@@ -21,10 +21,15 @@
 #   ns_pair NS1 NS2 [PREFIX]     ns_create NS1 NS2 + veth0 in each, with
 #                                PREFIX.1/24 and PREFIX.2/24 (default 10.99.0)
 #   ns_cleanup                   kill processes in and delete our netns (also at exit)
-#   expect_fail [-m SUBSTR] CMD...  CMD must fail (and print SUBSTR on stderr)
+#   expect_fail [[-m] MSG] CMD...  CMD must fail (exit non-zero) and, if MSG
+#                                is given, print MSG (a substring) on stderr or
+#                                stdout. Without -m, $1 is taken as MSG when it
+#                                is not a command name (type -t) and more follow.
 #   wait_until SECS CMD...       retry CMD every 0.2 s until it succeeds
 #   check_module_refcnt [N [MODULE]]  print the refcount of MODULE (aegisray),
 #                                or wait up to 10 s for it to equal N
+#   wait_module_idle [MODULE]    if MODULE (aegisray) is loaded, wait up to 20 s
+#                                for its refcnt to drop to 0
 # shellcheck shell=bash
 
 set -euo pipefail
@@ -36,6 +41,8 @@ if [ "${AEGIS_VM:-}" != 1 ] && [ "${AEGIS_ALLOW_HOST:-}" != 1 ]; then
 fi
 
 TEST_NAME=$(basename "$0" .sh)
+# The project's own tools (aegisctl, nlprobe, udpprobe, aegis-agent).
+PATH="$PWD/build/bin:$PATH"
 
 log() { printf '[%s] %s\n' "$TEST_NAME" "$*"; }
 
@@ -106,24 +113,22 @@ ns_cleanup() {
 # --- assertions ----------------------------------------------------------
 
 expect_fail() {
-	local msg='' err rc=0
+	local msg='' out rc=0
 	if [ "${1:-}" = -m ]; then
 		msg=$2
 		shift 2
+	elif [ $# -ge 2 ] && ! type -t "$1" >/dev/null; then
+		msg=$1 # expect_fail "message" CMD...: $1 is not a command
+		shift
 	fi
 	[ $# -gt 0 ] || fail "expect_fail: no command"
-	err=$(mktemp)
-	"$@" 2>"$err" || rc=$?
-	cat "$err" >&2
-	if [ "$rc" -eq 0 ]; then
-		rm -f "$err"
-		fail "expected failure, but succeeded: $*"
-	fi
-	if [ -n "$msg" ] && ! grep -qF -- "$msg" "$err"; then
-		rm -f "$err"
-		fail "failed as expected (status $rc) but stderr lacks '$msg': $*"
-	fi
-	rm -f "$err"
+	out=$("$@" 2>&1) || rc=$?
+	[ -z "$out" ] || printf '%s\n' "$out" | sed 's/^/    > /'
+	[ "$rc" -ne 0 ] || fail "expected failure, but succeeded: $*"
+	case $out in
+	*"$msg"*) ;;
+	*) fail "failed as expected (status $rc), but the output lacks '$msg': $*" ;;
+	esac
 	log "failed as expected (status $rc): $*"
 }
 
@@ -153,4 +158,17 @@ check_module_refcnt() {
 		sleep 0.2
 	done
 	log "module $mod refcnt is $want"
+}
+
+# After deleting devices/netns/sockets: teardown is asynchronous, wait for
+# the module to be released (it may still hold devices in dying netns that
+# no refcount shows: `modprobe -r` at the end of a test catches those).
+wait_module_idle() {
+	local mod=${1:-aegisray} f got end
+	f=/sys/module/$mod/refcnt
+	end=$((SECONDS + 20))
+	while [ -r "$f" ] && got=$(cat "$f") && [ "$got" != 0 ]; do
+		[ "$SECONDS" -lt "$end" ] || fail "module $mod still in use after 20 s (refcnt $got)"
+		sleep 0.2
+	done
 }

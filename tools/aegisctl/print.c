@@ -92,7 +92,8 @@ void ctl_print_dev(FILE *f, const struct aegis_dev *d)
 		aegis_node_id_format(d->node_id, buf);
 		fprintf(f, "  node id: %s\n", buf);
 	}
-	if (AEGIS_HAS(d, AEGIS_DEV_A_LISTEN_PORT))
+	/* A bound UDP socket never has port 0: 0 means none attached (like wg). */
+	if (AEGIS_HAS(d, AEGIS_DEV_A_LISTEN_PORT) && d->listen_port)
 		fprintf(f, "  listening port: %u\n", d->listen_port);
 	if (AEGIS_HAS(d, AEGIS_DEV_A_IDLE_TIMEOUT)) {
 		if (d->idle_timeout) {
@@ -152,10 +153,11 @@ void ctl_print_key(FILE *f, const char *indent, const struct aegis_key *k)
 		fprintf(f, ", %" PRIu64 " tx", k->tx_packets);
 	if (AEGIS_HAS(k, AEGIS_KEY_A_RX_PACKETS))
 		fprintf(f, ", %" PRIu64 " rx", k->rx_packets);
-	if (AEGIS_HAS(k, AEGIS_KEY_A_SOFT_LIFETIME))
-		fprintf(f, ", soft-lifetime %" PRIu32, k->soft_lifetime);
-	if (AEGIS_HAS(k, AEGIS_KEY_A_HARD_LIFETIME))
-		fprintf(f, ", hard-lifetime %" PRIu32, k->hard_lifetime);
+	/* Lifetimes of 0 mean none: not worth a mention. */
+	if (AEGIS_HAS(k, AEGIS_KEY_A_SOFT_LIFETIME) && k->soft_lifetime)
+		fprintf(f, ", soft-lifetime %" PRIu32 " s", k->soft_lifetime);
+	if (AEGIS_HAS(k, AEGIS_KEY_A_HARD_LIFETIME) && k->hard_lifetime)
+		fprintf(f, ", hard-lifetime %" PRIu32 " s", k->hard_lifetime);
 	if (AEGIS_HAS(k, AEGIS_KEY_A_SOFT_PACKETS))
 		fprintf(f, ", soft-packets %" PRIu64, k->soft_packets);
 	if (AEGIS_HAS(k, AEGIS_KEY_A_HARD_PACKETS))

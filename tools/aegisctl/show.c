@@ -293,54 +293,56 @@ static int fetch_nodes(struct aegis_genl *g, const struct aegis_devref *ref,
 	return ret;
 }
 
+/* Does the error of the last request blame AEGIS_A_KEY/AEGIS_KEY_A_SLOT? */
+static bool blames_slot(const struct aegis_genl *g, struct nl_msg *msg)
+{
+	uint16_t path[AEGIS_GENL_MAX_PATH];
+
+	return g->ack.has_offs &&
+	       aegis_genl_attr_path(nlmsg_hdr(msg), g->ack.offs, path,
+				    AEGIS_GENL_MAX_PATH) == 2 &&
+	       path[0] == AEGIS_A_KEY && path[1] == AEGIS_KEY_A_SLOT;
+}
+
 /*
- * KEY_GET for one slot of a node: an empty slot answers ENOENT (or no key).
- * Returns 0 or -errno.
+ * KEY_GET: the kernel answers with one AEGIS_A_KEY nest per installed slot,
+ * or only the slot asked for (ENOENT blaming the slot: it is empty). With
+ * node_may_vanish (show), ENOENT for the node itself counts as no keys: it
+ * was deleted since it was listed. Returns 0 or -errno.
  */
-static int fetch_key_slot(struct aegis_genl *g, const struct aegis_devref *ref,
-			  const uint8_t *id, uint8_t slot,
-			  struct aegis_key keys[2], bool has[2])
+static int fetch_keys(struct aegis_genl *g, const struct aegis_devref *ref,
+		      const uint8_t *id, const uint8_t *only_slot,
+		      bool node_may_vanish, struct aegis_key keys[2], bool has[2])
 {
 	struct aegis_key k = { 0 };
-	struct key_ctx ctx = { .slot = slot, .keys = keys, .has = has };
+	struct key_ctx ctx = {
+		.slot = only_slot ? *only_slot : AEGIS_KEY_SLOT_PRIMARY,
+		.keys = keys,
+		.has = has,
+	};
 	struct nl_msg *msg = new_request(g, AEGIS_CMD_KEY_GET, 0, ref);
 	int ret;
 
 	if (!msg)
 		return -ENOMEM;
 	memcpy(k.node_id, id, sizeof(k.node_id));
-	k.slot = slot;
-	AEGIS_SET(&k, AEGIS_KEY_A_SLOT);
+	if (only_slot) {
+		k.slot = *only_slot;
+		AEGIS_SET(&k, AEGIS_KEY_A_SLOT);
+	}
 	if (aegis_put_key(msg, &k)) {
 		nlmsg_free(msg);
 		snprintf(g->errmsg, sizeof(g->errmsg), "cannot build the request");
 		return -ENOMEM;
 	}
 	ret = aegis_genl_request(g, msg, key_cb, &ctx);
+	if (ret == -ENOENT && ((only_slot && blames_slot(g, msg)) || node_may_vanish))
+		ret = 0;
 	nlmsg_free(msg);
-	if (ret == -ENOENT)
-		return 0;
-	return ret;
-}
-
-static int fetch_keys(struct aegis_genl *g, const struct aegis_devref *ref,
-		      const uint8_t *id, const uint8_t *only_slot,
-		      struct aegis_key keys[2], bool has[2])
-{
-	uint8_t slot;
-	int ret;
-
-	for (slot = AEGIS_KEY_SLOT_PRIMARY; slot <= AEGIS_KEY_SLOT_SECONDARY; slot++) {
-		if (only_slot && *only_slot != slot)
-			continue;
-		ret = fetch_key_slot(g, ref, id, slot, keys, has);
-		if (ret)
-			return ret;
-	}
-	/* A kernel that answers with both slots at once: keep the asked one. */
-	if (only_slot)
+	/* Only the slot asked for, whatever the kernel sent. */
+	if (!ret && only_slot)
 		has[!*only_slot] = false;
-	return 0;
+	return ret;
 }
 
 static int fetch_prefixes(struct aegis_genl *g, const struct aegis_devref *ref,
@@ -398,8 +400,12 @@ static int cmp_prefix_ptr(const void *a, const void *b)
 {
 	const struct aegis_prefix_entry *const *pa = a;
 	const struct aegis_prefix_entry *const *pb = b;
+	int c = memcmp((*pa)->node_id, (*pb)->node_id, AEGIS_NODE_ID_LEN);
 
-	return memcmp((*pa)->node_id, (*pb)->node_id, AEGIS_NODE_ID_LEN);
+	/* Same node: keep the kernel's order (they point into one array). */
+	if (c == 0)
+		c = *pa < *pb ? -1 : *pa > *pb;
+	return c;
 }
 
 /*
@@ -545,7 +551,7 @@ int ctl_cmd_show(struct aegis_genl *g, const struct ctl_req *req)
 		for (n = 0; d->keys_known && n < d->nnodes; n++) {
 			struct node_entry *e = &d->nodes[n];
 
-			ret = optional(fetch_keys(g, &ref, e->node.id, NULL,
+			ret = optional(fetch_keys(g, &ref, e->node.id, NULL, true,
 						  e->keys, e->has_key),
 				       "key queries (KEY_GET)", &warned_keys);
 			if (ret)
@@ -657,7 +663,7 @@ int ctl_cmd_key_show(struct aegis_genl *g, const struct ctl_req *req)
 	memset(keys, 0, sizeof(keys));
 	ret = fetch_keys(g, &req->dev, req->node_id,
 			 AEGIS_HAS(&req->key, AEGIS_KEY_A_SLOT) ? &req->key.slot : NULL,
-			 keys, has);
+			 false, keys, has);
 	if (ret)
 		return ctl_fail(what, "%s", g->errmsg);
 	if (req->json) {

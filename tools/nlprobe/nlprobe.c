@@ -14,6 +14,11 @@
  *       terminated) raw (no NUL) hex flag, or nest:TYPE ... end.
  *   nlprobe link-add NAME KIND [--info-data] [--address HEX]
  *   nlprobe fuzz-genl COUNT SEED
+ *   nlprobe scale DEV NODES PREFIXES
+ *       Install NODES nodes and PREFIXES prefixes (pipelined), dump both
+ *       back and check every entry came back once, in dumps that span many
+ *       messages with one generation; then check that a change during a
+ *       dump is flagged with NLM_F_DUMP_INTR.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -458,6 +463,305 @@ static int cmd_fuzz_genl(int argc, char **argv)
 	return 0;
 }
 
+/* Node id of scale node i: distinct, and never all-zero. */
+static void scale_node_id(uint8_t id[AEGIS_NODE_ID_LEN], unsigned long i)
+{
+	memset(id, 0x5a, AEGIS_NODE_ID_LEN);
+	memcpy(id, &i, sizeof(i));
+}
+
+/* Send reqs without waiting, then collect their acks; returns errors seen. */
+static unsigned long pipeline_acks(struct nlconn *c, unsigned long pending)
+{
+	static char rbuf[BUF_SIZE];
+	unsigned long errors = 0;
+	struct nlmsghdr *nlh;
+	ssize_t n;
+
+	while (pending) {
+		n = recv(c->fd, rbuf, sizeof(rbuf), 0);
+		if (n < 0)
+			return errors + pending;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, (size_t)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			if (nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (((struct nlmsgerr *)NLMSG_DATA(nlh))->error) {
+				const char *msg = extack_msg(nlh);
+
+				if (errors++ < 5)
+					fprintf(stderr, "nlprobe: error %d%s%s\n",
+						((struct nlmsgerr *)NLMSG_DATA(nlh))->error,
+						msg ? ": " : "", msg ? msg : "");
+			}
+			pending--;
+		}
+	}
+	return errors;
+}
+
+static int scale_send(struct nlconn *c, struct nlreq *r, unsigned long *pending)
+{
+	r->nlh->nlmsg_seq = ++c->seq;
+	if (send(c->fd, r->buf, r->nlh->nlmsg_len, 0) < 0)
+		return -errno;
+	if (++*pending == 64) {
+		if (pipeline_acks(c, *pending))
+			return -EIO;
+		*pending = 0;
+	}
+	return 0;
+}
+
+static void scale_prefix(struct nlreq *r, unsigned long j, unsigned long nodes)
+{
+	uint8_t id[AEGIS_NODE_ID_LEN], len;
+
+	scale_node_id(id, j % nodes);
+	nest_begin(r, AEGIS_A_PREFIX);
+	attr_put(r, AEGIS_PREFIX_A_NODE_ID, id, sizeof(id));
+	if (j % 2 == 0) {
+		uint8_t a4[4] = { 10, (uint8_t)(j >> 17), (uint8_t)(j >> 9), (uint8_t)(j >> 1) };
+
+		len = 32;
+		attr_put(r, AEGIS_PREFIX_A_IP4, a4, sizeof(a4));
+	} else {
+		uint8_t a6[16] = { 0xfd, 0x00 };
+
+		memcpy(a6 + 8, &j, sizeof(j));
+		len = 128;
+		attr_put(r, AEGIS_PREFIX_A_IP6, a6, sizeof(a6));
+	}
+	attr_put(r, AEGIS_PREFIX_A_LEN, &len, sizeof(len));
+	nest_end(r);
+}
+
+/* Decode a dumped prefix back to its scale index j, or -1. */
+static long scale_decode(const struct nlattr *nest)
+{
+	const struct nlattr *a;
+	int rem = nest->nla_len - NLA_HDRLEN;
+	long j = -1;
+
+	for (a = (const struct nlattr *)((const char *)nest + NLA_HDRLEN);
+	     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN && a->nla_len <= rem;
+	     rem -= NLA_ALIGN(a->nla_len),
+	     a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+		const uint8_t *d = (const uint8_t *)a + NLA_HDRLEN;
+
+		if (a->nla_type == AEGIS_PREFIX_A_IP4)
+			j = (long)((unsigned long)d[1] << 17 | (unsigned long)d[2] << 9 |
+				   (unsigned long)d[3] << 1);
+		else if (a->nla_type == AEGIS_PREFIX_A_IP6)
+			memcpy(&j, d + 8, sizeof(j));
+	}
+	return j;
+}
+
+struct dump_stats {
+	unsigned long msgs, entries, intr, dup, bad;
+	uint32_t gen;
+	int gen_mixed;
+};
+
+/*
+ * Dump CMD for DEV; for prefix dumps mark seen[] by scale index. If
+ * poke != NULL, run it once after the first part arrived.
+ */
+static int scale_dump(struct nlconn *c, int family, uint8_t cmd, uint32_t ifindex,
+		      unsigned char *seen, unsigned long nseen,
+		      struct dump_stats *st, int (*poke)(void *), void *poke_ctx)
+{
+	static char rbuf[BUF_SIZE];
+	struct genlmsghdr g = { .cmd = cmd, .version = AEGIS_GENL_VERSION };
+	struct nlreq *r = calloc(1, sizeof(*r));
+	struct nlmsghdr *nlh;
+	int first = 1;
+	ssize_t n;
+
+	if (!r)
+		return -ENOMEM;
+	memset(st, 0, sizeof(*st));
+	req_init(r, (uint16_t)family, NLM_F_DUMP);
+	req_put(r, &g, sizeof(g));
+	attr_put(r, AEGIS_A_IFINDEX, &ifindex, sizeof(ifindex));
+	r->nlh->nlmsg_seq = ++c->seq;
+	if (send(c->fd, r->buf, r->nlh->nlmsg_len, 0) < 0) {
+		free(r);
+		return -errno;
+	}
+	free(r);
+	for (;;) {
+		n = recv(c->fd, rbuf, sizeof(rbuf), 0);
+		if (n < 0)
+			return -errno;
+		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, (size_t)n);
+		     nlh = NLMSG_NEXT(nlh, n)) {
+			const struct nlattr *a;
+			int rem;
+
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				st->intr++;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR)
+				return ((struct nlmsgerr *)NLMSG_DATA(nlh))->error;
+			st->msgs++;
+			rem = (int)nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN;
+			for (a = (const struct nlattr *)((const char *)NLMSG_DATA(nlh) + GENL_HDRLEN);
+			     rem >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN;
+			     rem -= NLA_ALIGN(a->nla_len),
+			     a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len))) {
+				uint16_t type = a->nla_type & NLA_TYPE_MASK;
+
+				if (type == AEGIS_A_GENERATION) {
+					uint32_t gen = *(const uint32_t *)((const char *)a + NLA_HDRLEN);
+
+					if (st->msgs > 1 && gen != st->gen)
+						st->gen_mixed = 1;
+					st->gen = gen;
+				} else if (type == AEGIS_A_NODE && cmd == AEGIS_CMD_NODE_GET) {
+					st->entries++;
+				} else if (type == AEGIS_A_PREFIX && seen) {
+					long j = scale_decode(a);
+
+					st->entries++;
+					if (j < 0 || (unsigned long)j >= nseen)
+						st->bad++;
+					else if (seen[j]++)
+						st->dup++;
+				}
+			}
+		}
+		if (first && poke) {
+			first = 0;
+			if (poke(poke_ctx))
+				return -EIO;
+		}
+	}
+}
+
+struct scale_poke {
+	struct nlconn *c;
+	int family;
+	uint32_t ifindex;
+	unsigned long nodes, j;
+};
+
+/* Add one more prefix through a second request while a dump is open. */
+static int scale_poke_fn(void *arg)
+{
+	struct scale_poke *p = arg;
+	struct genlmsghdr g = { .cmd = AEGIS_CMD_PREFIX_ADD, .version = AEGIS_GENL_VERSION };
+	struct nlreq *r = calloc(1, sizeof(*r));
+	int nmsgs, ret;
+
+	if (!r)
+		return -ENOMEM;
+	req_init(r, (uint16_t)p->family, 0);
+	req_put(r, &g, sizeof(g));
+	attr_put(r, AEGIS_A_IFINDEX, &p->ifindex, sizeof(p->ifindex));
+	scale_prefix(r, p->j, p->nodes);
+	ret = transact(p->c, r, &nmsgs, 0);
+	free(r);
+	return ret;
+}
+
+static int cmd_scale(int argc, char **argv)
+{
+	struct nlreq *r = calloc(1, sizeof(*r));
+	unsigned long nodes, prefixes, i, pending = 0, missing = 0;
+	struct genlmsghdr g = { .version = AEGIS_GENL_VERSION };
+	struct nlconn c, c2;
+	struct dump_stats st;
+	struct scale_poke poke;
+	unsigned char *seen;
+	uint32_t ifindex;
+	int family, ret;
+
+	if (!r || argc < 3) {
+		fprintf(stderr, "nlprobe scale DEV NODES PREFIXES\n");
+		return 2;
+	}
+	ifindex = if_nametoindex(argv[0]);
+	nodes = strtoul(argv[1], NULL, 0);
+	prefixes = strtoul(argv[2], NULL, 0);
+	if (!ifindex || !nodes) {
+		fprintf(stderr, "nlprobe scale: bad device or node count\n");
+		return 2;
+	}
+	if (nl_open(&c, NETLINK_GENERIC) < 0 || nl_open(&c2, NETLINK_GENERIC) < 0)
+		return 1;
+	family = genl_family_id(&c, AEGIS_GENL_NAME);
+	if (family < 0)
+		return 1;
+
+	for (i = 0; i < nodes; i++) {
+		uint8_t id[AEGIS_NODE_ID_LEN];
+
+		scale_node_id(id, i);
+		req_init(r, (uint16_t)family, 0);
+		g.cmd = AEGIS_CMD_NODE_NEW;
+		req_put(r, &g, sizeof(g));
+		attr_put(r, AEGIS_A_IFINDEX, &ifindex, sizeof(ifindex));
+		nest_begin(r, AEGIS_A_NODE);
+		attr_put(r, AEGIS_NODE_A_ID, id, sizeof(id));
+		nest_end(r);
+		if (scale_send(&c, r, &pending))
+			return 1;
+	}
+	for (i = 0; i < prefixes; i++) {
+		req_init(r, (uint16_t)family, 0);
+		g.cmd = AEGIS_CMD_PREFIX_ADD;
+		req_put(r, &g, sizeof(g));
+		attr_put(r, AEGIS_A_IFINDEX, &ifindex, sizeof(ifindex));
+		scale_prefix(r, i, nodes);
+		if (scale_send(&c, r, &pending))
+			return 1;
+	}
+	if (pipeline_acks(&c, pending))
+		return 1;
+	printf("scale: installed %lu nodes and %lu prefixes\n", nodes, prefixes);
+
+	ret = scale_dump(&c, family, AEGIS_CMD_NODE_GET, ifindex, NULL, 0, &st, NULL, NULL);
+	printf("scale: node dump: %lu nodes in %lu messages, generation %u, intr %lu\n",
+	       st.entries, st.msgs, st.gen, st.intr);
+	if (ret || st.entries != nodes || st.intr || st.gen_mixed) {
+		fprintf(stderr, "scale: node dump wrong (ret %d)\n", ret);
+		return 1;
+	}
+
+	seen = calloc(prefixes + 1, 1);
+	if (!seen)
+		return 1;
+	ret = scale_dump(&c, family, AEGIS_CMD_PREFIX_GET, ifindex, seen, prefixes, &st, NULL, NULL);
+	for (i = 0; i < prefixes; i++)
+		missing += !seen[i];
+	printf("scale: prefix dump: %lu prefixes in %lu messages, %lu missing, %lu duplicate, %lu unknown, generation %u, intr %lu\n",
+	       st.entries, st.msgs, missing, st.dup, st.bad, st.gen, st.intr);
+	if (ret || missing || st.dup || st.bad || st.intr || st.gen_mixed ||
+	    (prefixes > 1000 && st.msgs < 2)) {
+		fprintf(stderr, "scale: prefix dump wrong (ret %d)\n", ret);
+		return 1;
+	}
+
+	/* A change in the middle of a dump must be flagged. */
+	memset(seen, 0, prefixes + 1);
+	poke = (struct scale_poke){ .c = &c2, .family = family, .ifindex = ifindex,
+				    .nodes = nodes, .j = prefixes };
+	ret = scale_dump(&c, family, AEGIS_CMD_PREFIX_GET, ifindex, seen, prefixes + 1,
+			 &st, scale_poke_fn, &poke);
+	printf("scale: dump with a concurrent change: intr %lu\n", st.intr);
+	free(seen);
+	free(r);
+	if (ret || (prefixes > 1000 && !st.intr)) {
+		fprintf(stderr, "scale: a change during the dump was not flagged\n");
+		return 1;
+	}
+	printf("scale: ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "genl"))
@@ -466,9 +770,12 @@ int main(int argc, char **argv)
 		return cmd_link_add(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "fuzz-genl"))
 		return cmd_fuzz_genl(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "scale"))
+		return cmd_scale(argc - 2, argv + 2);
 	fprintf(stderr,
 		"usage: nlprobe genl [--dump] CMD [TYPE:FMT:VALUE | nest:TYPE | end]...\n"
 		"       nlprobe link-add NAME KIND [--info-data] [--address HEX]\n"
-		"       nlprobe fuzz-genl COUNT SEED\n");
+		"       nlprobe fuzz-genl COUNT SEED\n"
+		"       nlprobe scale DEV NODES PREFIXES\n");
 	return 2;
 }

@@ -290,7 +290,7 @@ static void test_node_malformed(void **state)
 	/* Both endpoint families. */
 	msg = new_msg(AEGIS_CMD_NODE_GET);
 	nest = nla_nest_start(msg, AEGIS_A_NODE);
-	nla_put(msg, AEGIS_NODE_A_ID, AEGIS_NODE_ID_LEN, ip + 0);
+	nla_put(msg, AEGIS_NODE_A_ID, AEGIS_NODE_ID_LEN, (uint8_t[AEGIS_NODE_ID_LEN]){ 0 });
 	nla_put(msg, AEGIS_NODE_A_ENDPOINT_IP4, 4, ip);
 	nla_put(msg, AEGIS_NODE_A_ENDPOINT_IP6, 16, ip);
 	nla_nest_end(msg, nest);

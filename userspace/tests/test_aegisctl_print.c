@@ -155,6 +155,10 @@ static void test_print_dev(void **state)
 	d.present = AEGIS_BIT(AEGIS_DEV_A_IDLE_TIMEOUT) | AEGIS_BIT(AEGIS_DEV_A_IFNAME);
 	ctl_print_dev(buf_open(&b), &d);
 	expect_output(&b, "interface: aegis0\n  idle timeout: never\n");
+	d.present = AEGIS_BIT(AEGIS_DEV_A_LISTEN_PORT) | AEGIS_BIT(AEGIS_DEV_A_IFNAME);
+	d.listen_port = 0;
+	ctl_print_dev(buf_open(&b), &d);
+	expect_output(&b, "interface: aegis0\n");
 }
 
 struct sample {
@@ -289,7 +293,12 @@ static void test_print_prefix_and_key(void **state)
 	k.present = AEGIS_BIT(AEGIS_KEY_A_SLOT) | AEGIS_BIT(AEGIS_KEY_A_CIPHER) |
 		    AEGIS_BIT(AEGIS_KEY_A_SOFT_LIFETIME) | AEGIS_BIT(AEGIS_KEY_A_HARD_PACKETS);
 	ctl_print_key(buf_open(&b), "", &k);
-	expect_output(&b, "key slot 9:, cipher 77, unconfirmed, soft-lifetime 1, hard-packets 2\n");
+	expect_output(&b, "key slot 9:, cipher 77, unconfirmed, soft-lifetime 1 s, hard-packets 2\n");
+	k.soft_lifetime = 0;
+	k.hard_lifetime = 0;
+	AEGIS_SET(&k, AEGIS_KEY_A_HARD_LIFETIME);
+	ctl_print_key(buf_open(&b), "", &k);
+	expect_output(&b, "key slot 9:, cipher 77, unconfirmed, hard-packets 2\n");
 }
 
 static void test_json_node(void **state)

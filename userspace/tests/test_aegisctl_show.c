@@ -251,15 +251,16 @@ static void test_show_device(void **state)
 	reply_node(e, e->seq, ID1, 2048);
 	reply_node(e, e->seq, ID2, 0);
 	answer_done(e, 0);
-	reply_key(e, e->seq, ID1, AEGIS_KEY_SLOT_PRIMARY);	/* node 1 primary */
+	reply_key(e, e->seq, ID1, AEGIS_KEY_SLOT_PRIMARY);	/* node 1: one slot */
 	answer(e, 0, NULL);
-	answer(e, -ENOENT, "no key in this slot");		/* node 1 secondary */
-	answer(e, -ENOENT, NULL);				/* node 2 primary */
-	answer(e, -ENOENT, NULL);				/* node 2 secondary */
+	answer(e, -ENOENT, "no such node");			/* node 2: just deleted */
 	reply_prefix(e, e->seq, 0, ID2, "fd00::/64");
 	reply_prefix(e, e->seq, 0, ID1, "10.0.0.0/24");
 	reply_prefix(e, e->seq, 0, ID3, "192.0.2.0/24");	/* of no listed node */
 	reply_prefix(e, e->seq, 0, ID1, "10.1.0.0/16");
+	reply_prefix(e, e->seq, 0, ID1, "10.0.1.0/24");
+	reply_prefix(e, e->seq, 0, ID1, "10.0.2.0/24");
+	reply_prefix(e, e->seq, 0, ID1, "10.0.3.0/24");
 	answer_done(e, 0);
 
 	capture_begin(&c);
@@ -275,7 +276,7 @@ static void test_show_device(void **state)
 		"  prefix: 192.0.2.0/24 -> node " ID3 "\n"
 		"\n"
 		"node: " ID1 "\n"
-		"  prefixes: 10.0.0.0/24, 10.1.0.0/16\n"
+		"  prefixes: 10.0.0.0/24, 10.1.0.0/16, 10.0.1.0/24, 10.0.2.0/24, 10.0.3.0/24\n"
 		"  transfer: 2.00 KiB received, 0 B sent\n"
 		"  key primary: id 5, chacha20poly1305, unconfirmed\n"
 		"\n"
@@ -284,8 +285,8 @@ static void test_show_device(void **state)
 		"  transfer: 0 B received, 0 B sent\n"
 		"  keys: none\n");
 	capture_free(&c);
-	/* 1 + 1 + 4 + 1 requests. */
-	assert_int_equal(fakenl_drain(&e->f), 7);
+	/* DEV_GET, NODE_GET, a KEY_GET per node, PREFIX_GET. */
+	assert_int_equal(fakenl_drain(&e->f), 5);
 }
 
 static void test_show_json_old_module(void **state)
@@ -444,6 +445,32 @@ static void test_node_and_key_show(void **state)
 	assert_int_equal(ret, CTL_EXIT_OK);
 	assert_string_equal(c.out, "node: " ID1 "\n"
 			    "  key secondary: id 5, chacha20poly1305, unconfirmed\n");
+	capture_free(&c);
+
+	/*
+	 * ENOENT blaming the slot: it is empty. The slot is the second
+	 * attribute of the key nest, after the 32-byte node id.
+	 */
+	fakenl_ack(&e->f, e->seq++, -ENOENT, "the slot is empty",
+		   NLMSG_HDRLEN + GENL_HDRLEN + NLA_ALIGN(NLA_HDRLEN + 7) + NLA_HDRLEN +
+		   NLA_HDRLEN + AEGIS_NODE_ID_LEN);
+	fakenl_flush(&e->f);
+	capture_begin(&c);
+	ret = ctl_cmd_key_show(&e->g, &req);
+	capture_end(&c);
+	assert_int_equal(ret, CTL_EXIT_OK);
+	assert_string_equal(c.out, "node: " ID1 "\n  keys: none\n");
+	capture_free(&c);
+
+	/* ENOENT for the node: an error. */
+	answer(e, -ENOENT, "no such node");
+	capture_begin(&c);
+	ret = ctl_cmd_key_show(&e->g, &req);
+	capture_end(&c);
+	assert_int_equal(ret, CTL_EXIT_ERROR);
+	assert_string_equal(c.out, "");
+	assert_string_equal(c.err, "aegisctl: key show aegis0: No such file or directory "
+			    "(kernel: no such node)\n");
 	capture_free(&c);
 	fakenl_drain(&e->f);
 }

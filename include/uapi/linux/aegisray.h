@@ -127,7 +127,7 @@ enum aegis_node_attr {
 #define AEGIS_NODE_A_MAX (__AEGIS_NODE_A_MAX - 1)
 
 enum aegis_node_flags {
-	/* The node may hand us relay frames to forward for it. */
+	/* We forward relay frames this node sends us to other nodes. */
 	AEGIS_NODE_F_RELAY	= 1U << 0,
 };
 

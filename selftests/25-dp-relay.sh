@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# A reaches C through B with no direct path: end-to-end AEAD inside hop
+# AEAD, so B sees no plaintext; B relays only for neighbours allowed to
+# relay; a routing loop dies at the hop limit and is counted.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dp.sh"
+tmp=$(mktemp -d)
+
+dp_node 1
+dp_node 2
+dp_node 3
+dp_wire 1 2
+dp_wire 2 3
+# Hops 1-2 and 2-3; 2 relays for both.
+dp_peer 1 2
+dp_peer 2 1 4 relay on
+dp_peer 2 3 4 relay on
+dp_peer 3 2
+dp_keys 1 2
+dp_keys 2 3
+# 1 and 3 know each other only via 2, with end-to-end keys.
+ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
+ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
+dp_route 1 3 3
+dp_route 3 1 1
+dp_keys 1 3 chacha20poly1305
+
+ip netns exec n2 tcpdump -U -n -i v21 -w "$tmp/b.pcap" udp 2>/dev/null &
+tpid=$!
+sleep 1
+marker=72656c6179706c61696e746578746d6b # "relayplaintextmk"
+ip netns exec n1 ping -c 5 -i 0.1 -W 2 -p "$marker" 100.64.0.3 >/dev/null || fail "ping 1 -> 3 via 2"
+ip netns exec n3 ping -c 3 -i 0.1 -W 2 fd00:64::1 >/dev/null || fail "ping6 3 -> 1 via 2"
+ip netns exec n3 iperf3 -s -D -p 5201 >/dev/null
+wait_until 5 ip netns exec n3 ss -ltn 'sport = 5201' | grep -q 5201
+ip netns exec n1 iperf3 -c 100.64.0.3 -p 5201 -t 2 >/dev/null || fail "iperf3 through the relay"
+sleep 0.5
+kill $tpid; wait $tpid 2>/dev/null || true
+if tcpdump -n -r "$tmp/b.pcap" -x 2>/dev/null | tr -d ' \n\t' | grep -q "${marker:0:16}"; then
+	fail "the relay saw plaintext"
+fi
+# The relay has no end-to-end key: it never decrypted anything for 3 from 1.
+[ "$(dp_stat 3 1 rx_packets)" -gt 0 ] || fail "3 counted nothing from 1"
+log "relay ok, no plaintext at the relay"
+
+# 2 stops relaying for 1: frames from 1 are refused and counted.
+ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay off
+ip netns exec n1 ping -c 3 -i 0.1 -W 1 100.64.0.3 >/dev/null && fail "relay for a denied neighbour"
+[ "$(dp_stat 2 1 drops.relay_denied)" -ge 3 ] || fail "relay_denied not counted"
+ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay on
+
+# Forged frames (not from an authenticated neighbour) are never forwarded.
+ip netns exec n1 udpprobe fuzz 10.201.2.2 5102 2000 7 >/dev/null
+ip netns exec n2 tcpdump -n -i v23 -c 1 udp >/dev/null 2>&1 &
+tpid=$!
+sleep 1
+kill $tpid 2>/dev/null && log "no forwarding of forged frames" || fail "forged frames were forwarded to 3"
+wait $tpid 2>/dev/null || true
+
+# A loop: 2 thinks 3 is behind 1, 1 thinks 3 is behind 2.
+ip netns exec n2 aegisctl node set aegis0 "$(dp_id 3)" via "$(dp_id 1)"
+ip netns exec n1 aegisctl node set aegis0 "$(dp_id 2)" relay on
+ip netns exec n1 ping -c 2 -i 0.2 -W 1 100.64.0.3 >/dev/null && fail "ping through a loop"
+hops=$(( $(dp_stat 1 2 drops.hop_limit) + $(dp_stat 2 1 drops.hop_limit) ))
+[ "$hops" -ge 2 ] || fail "hop-limit drops: $hops"
+log "loop killed by the hop limit ($hops)"
