@@ -53,7 +53,7 @@ COMMON_LIB := $(B)/libaegis-common.a
 BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprobe
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all module module-debug module-clean userspace tests lint check demo \
+.PHONY: all module module-debug module-clean userspace tests lint check demo bench \
 	install uninstall clean deps selftests unit dkms-check
 
 all: module userspace
@@ -127,6 +127,9 @@ check:
 
 demo:
 	@tools/demo
+
+bench: all
+	@tools/bench
 
 deps:
 	@tools/install-deps.sh

@@ -20,7 +20,7 @@ struct aegis_crypt_ctx {
 	aegis_crypt_done_t done;
 	u8 nonce[AEGIS_NONCE_LEN];
 	struct scatterlist *sg;
-	struct aead_request req;	/* followed by the tfm's context */
+	struct aead_request *req;	/* follows, with the tfm's context */
 };
 
 static void aegis_make_nonce(u8 nonce[AEGIS_NONCE_LEN],
@@ -47,17 +47,21 @@ static void aegis_crypt_complete(struct crypto_async_request *areq, int err)
 	local_bh_enable();
 }
 
+/* Layout: ctx | aead_request + tfm context | scatterlist[nsg] */
 static struct aegis_crypt_ctx *aegis_crypt_ctx_alloc(struct crypto_aead *tfm,
 						     int nsg)
 {
-	size_t req_size = sizeof(struct aegis_crypt_ctx) + crypto_aead_reqsize(tfm);
+	size_t req_off = ALIGN(sizeof(struct aegis_crypt_ctx), CRYPTO_MINALIGN);
+	size_t sg_off = ALIGN(req_off + crypto_aead_reqsize(tfm) +
+			      offsetof(struct aead_request, __ctx),
+			      __alignof__(struct scatterlist));
 	struct aegis_crypt_ctx *ctx;
 
-	req_size = ALIGN(req_size, __alignof__(struct scatterlist));
-	ctx = kmalloc(req_size + nsg * sizeof(struct scatterlist), GFP_ATOMIC);
+	ctx = kmalloc(sg_off + nsg * sizeof(struct scatterlist), GFP_ATOMIC);
 	if (!ctx)
 		return NULL;
-	ctx->sg = (struct scatterlist *)((u8 *)ctx + req_size);
+	ctx->req = (struct aead_request *)((u8 *)ctx + req_off);
+	ctx->sg = (struct scatterlist *)((u8 *)ctx + sg_off);
 	return ctx;
 }
 
@@ -93,14 +97,14 @@ static int aegis_crypt(struct crypto_aead *tfm, const u8 *salt,
 	ctx->done = done;
 	aegis_make_nonce(ctx->nonce, salt, counter);
 
-	aead_request_set_tfm(&ctx->req, tfm);
-	aead_request_set_callback(&ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
+	aead_request_set_tfm(ctx->req, tfm);
+	aead_request_set_callback(ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  aegis_crypt_complete, ctx);
-	aead_request_set_ad(&ctx->req, AEGIS_HDR_LEN);
-	aead_request_set_crypt(&ctx->req, ctx->sg, ctx->sg, cryptlen, ctx->nonce);
+	aead_request_set_ad(ctx->req, AEGIS_HDR_LEN);
+	aead_request_set_crypt(ctx->req, ctx->sg, ctx->sg, cryptlen, ctx->nonce);
 
-	ret = encrypt ? crypto_aead_encrypt(&ctx->req) :
-			crypto_aead_decrypt(&ctx->req);
+	ret = encrypt ? crypto_aead_encrypt(ctx->req) :
+			crypto_aead_decrypt(ctx->req);
 	if (ret == -EINPROGRESS || ret == -EBUSY)
 		return -EINPROGRESS;
 	kfree(ctx);

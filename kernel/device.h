@@ -75,7 +75,8 @@ static inline bool aegis_is_device(const struct net_device *dev)
 static inline void aegis_bump_generation(struct aegis_device *aegis)
 {
 	lockdep_assert_held(&aegis->conf_lock);
-	WRITE_ONCE(aegis->generation, aegis->generation + 1);
+	/* Never 0: a dump sequence of 0 disables the consistency check. */
+	WRITE_ONCE(aegis->generation, aegis->generation + 1 ?: 1);
 }
 
 #endif /* _AEGIS_DEVICE_H */

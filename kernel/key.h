@@ -61,7 +61,7 @@ struct aegis_key {
 	u32 hard_lifetime;
 	u64 soft_packets;
 	u64 hard_packets;
-	bool confirmed;			/* a packet decrypted with it */
+	u32 confirmed;			/* a packet decrypted with it (0/1) */
 	/* Set once, 0 -> 1 with cmpxchg() (data path and housekeeping race). */
 	u32 soft_notified;		/* NTF_REKEY sent */
 	u32 expired;			/* hard limit: no more tx */

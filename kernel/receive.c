@@ -123,8 +123,12 @@ static void aegis_rx_deliver(struct aegis_device *aegis,
 	}
 	/* Reverse path: the inner source must route back to the sender. */
 	if (unlikely(aegis_prefix_lookup(&aegis->prefixes, family, saddr) != node)) {
-		net_dbg_ratelimited("%s: packet from %pI%c is not allowed from this node\n",
-				    dev->name, saddr, family == AF_INET ? '4' : '6');
+		if (family == AF_INET)
+			net_dbg_ratelimited("%s: %pI4 is not allowed from this node\n",
+					    dev->name, saddr);
+		else
+			net_dbg_ratelimited("%s: %pI6c is not allowed from this node\n",
+					    dev->name, saddr);
 		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_RPF);
 		return;
 	}
@@ -199,7 +203,7 @@ static void aegis_rx_decrypted(struct sk_buff *skb, int err)
 		goto out;
 	}
 	if (unlikely(!READ_ONCE(key->confirmed)))
-		WRITE_ONCE(key->confirmed, true);
+		WRITE_ONCE(key->confirmed, 1);
 	atomic64_inc(&key->rx_packets);
 	aegis_node_count_rx(node, skb->len);
 	WRITE_ONCE(node->last_rx_ns, ktime_get_boottime_ns());

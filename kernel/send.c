@@ -283,9 +283,10 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 	node = aegis_prefix_lookup(&aegis->prefixes, family, daddr);
 	if (unlikely(!node)) {
 		rcu_read_unlock_bh();
-		net_dbg_ratelimited("%s: no route to %s %pI%c\n", dev->name,
-				    family == AF_INET ? "IPv4" : "IPv6", daddr,
-				    family == AF_INET ? '4' : '6');
+		if (family == AF_INET)
+			net_dbg_ratelimited("%s: no route to %pI4\n", dev->name, daddr);
+		else
+			net_dbg_ratelimited("%s: no route to %pI6c\n", dev->name, daddr);
 		DEV_STATS_INC(dev, tx_dropped);
 		aegis_tx_icmp(skb, false, 0);
 		return NETDEV_TX_OK;

@@ -15,6 +15,14 @@ ip netns exec n1 aegisctl monitor >"$tmp/ntf" 2>&1 &
 on_exit "kill $! 2>/dev/null"
 sleep 0.5
 
+# Traffic for a node without keys: dropped, counted, and the agent is asked
+# (once a second at most) to start a handshake.
+ip netns exec n1 ping -c 3 -i 0.1 -W 1 100.64.0.2 >/dev/null && fail "ping without keys"
+wait_until 5 grep -q no-key "$tmp/ntf"
+[ "$(dp_stat 1 2 drops.no_key)" -ge 3 ] || fail "no_key drops not counted"
+[ "$(grep -c no-key "$tmp/ntf")" -le 2 ] || fail "no-key notifications are not rate limited"
+log "no key: $(grep no-key "$tmp/ntf" | head -1)"
+
 # By packet count.
 dp_keys 1 2 aes-gcm primary 0 soft-packets 5 hard-packets 12
 ip netns exec n1 ping -c 8 -i 0.1 100.64.0.2 >/dev/null || fail "ping under the soft limit"
@@ -39,3 +47,8 @@ wait_until 6 grep -q rekey "$tmp/ntf"
 wait_until 8 grep -q key-expired "$tmp/ntf"
 ip netns exec n1 ping -c 2 -i 0.2 -W 1 100.64.0.2 >/dev/null && fail "ping with an expired key worked"
 log "lifetimes: $(tr '\n' ';' <"$tmp/ntf")"
+
+# Idle peers: nothing received for idle-timeout seconds.
+ip netns exec n1 aegisctl dev set aegis0 idle-timeout 2
+wait_until 8 grep -q peer-idle "$tmp/ntf"
+log "idle: $(grep peer-idle "$tmp/ntf" | head -1)"

@@ -26,3 +26,11 @@ ip netns exec n1 aegisctl node show aegis0 "$(dp_id 2)" | grep -q 'endpoint: 10.
 wait_until 5 grep -q endpoint "$tmp/ntf"
 ip netns exec n1 ping -c 2 -i 0.2 100.64.0.2 >/dev/null || fail "ping after roaming"
 log "roamed: $(grep endpoint "$tmp/ntf" | head -1)"
+
+# Persistent keepalive: node 1 keeps sending with no traffic of its own.
+before=$(dp_stat 2 1 rx_packets)
+ip netns exec n1 aegisctl node set aegis0 "$(dp_id 2)" keepalive 1
+sleep 3.5
+after=$(dp_stat 2 1 rx_packets)
+[ "$((after - before))" -ge 2 ] || fail "keepalives: $before -> $after"
+log "keepalives: $((after - before)) in 3.5 s"

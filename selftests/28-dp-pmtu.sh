@@ -30,17 +30,17 @@ ip -n n2 route add 192.168.77.0/24 dev aegis0
 ip -n n2 -6 route add fd77::/64 dev aegis0
 
 ip netns exec n9 ping -c 2 -i 0.2 -W 2 100.64.0.2 >/dev/null || fail "routed ping"
-out=$(ip netns exec n9 ping -c 1 -W 2 -M do -s 1450 100.64.0.2 2>&1 || true)
+out=$(ip netns exec n9 ping -c 1 -W 2 -M "do" -s 1450 100.64.0.2 2>&1 || true)
 grep -q 'mtu = 1420' <<<"$out" || fail "no frag-needed with mtu 1420: $out"
-out=$(ip netns exec n9 ping -c 2 -i 0.5 -W 2 -M do -s 1450 fd00:64::2 2>&1 || true)
+out=$(ip netns exec n9 ping -c 2 -i 0.5 -W 2 -M "do" -s 1450 fd00:64::2 2>&1 || true)
 grep -qi 'mtu' <<<"$out" || fail "no packet-too-big: $out"
-ip netns exec n9 ping -c 2 -W 2 -M do -s 1392 100.64.0.2 >/dev/null || fail "a full 1420 packet"
+ip netns exec n9 ping -c 2 -W 2 -M "do" -s 1392 100.64.0.2 >/dev/null || fail "a full 1420 packet"
 log "frag-needed and packet-too-big with the tunnel MTU"
 
 # Underlay MTU below what full-size tunnel packets need.
 ip -n n1 link set v12 mtu 1400
 ip -n n2 link set v21 mtu 1400
-ip netns exec n1 ping -c 3 -i 0.2 -W 2 -s 1392 -M do 100.64.0.2 >/dev/null ||
+ip netns exec n1 ping -c 3 -i 0.2 -W 2 -s 1392 -M "do" 100.64.0.2 >/dev/null ||
 	fail "full-size packets over a 1400-byte underlay"
 log "full-size tunnel packets cross a 1400-byte underlay"
 

@@ -154,14 +154,13 @@ static int transact(struct nlconn *c, struct nlreq *r, int *nmsgs, int quiet)
 {
 	static char rbuf[BUF_SIZE];
 	struct nlmsghdr *nlh;
-	ssize_t n;
 
 	r->nlh->nlmsg_seq = ++c->seq;
 	if (send(c->fd, r->buf, r->nlh->nlmsg_len, 0) < 0)
 		return -errno;
 	*nmsgs = 0;
 	for (;;) {
-		n = recv(c->fd, rbuf, sizeof(rbuf), 0);
+		ssize_t n = recv(c->fd, rbuf, sizeof(rbuf), 0);
 		if (n < 0)
 			return -errno;
 		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, (size_t)n);
@@ -295,15 +294,12 @@ static int put_arg(struct nlreq *r, const char *arg)
 	return -EINVAL;
 }
 
-static int cmd_genl(int argc, char **argv)
+static int cmd_genl(struct nlreq *r, int argc, char **argv)
 {
 	struct genlmsghdr g = { .version = AEGIS_GENL_VERSION };
-	struct nlreq *r = calloc(1, sizeof(*r));
 	struct nlconn c;
 	int i = 0, dump = 0, family, ret, nmsgs;
 
-	if (!r)
-		return 1;
 	if (i < argc && !strcmp(argv[i], "--dump")) {
 		dump = 1;
 		i++;
@@ -332,22 +328,18 @@ static int cmd_genl(int argc, char **argv)
 	}
 	ret = transact(&c, r, &nmsgs, 0);
 	close(c.fd);
-	free(r);
 	if (ret)
 		return 1;
 	printf("ok %d messages\n", nmsgs);
 	return 0;
 }
 
-static int cmd_link_add(int argc, char **argv)
+static int cmd_link_add(struct nlreq *r, int argc, char **argv)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct nlreq *r = calloc(1, sizeof(*r));
 	struct nlconn c;
 	int i, ret, nmsgs;
 
-	if (!r)
-		return 1;
 	if (argc < 2) {
 		fprintf(stderr, "nlprobe link-add: NAME KIND [--info-data] [--address HEX]\n");
 		return 2;
@@ -377,7 +369,6 @@ static int cmd_link_add(int argc, char **argv)
 	nest_end(r);
 	ret = transact(&c, r, &nmsgs, 0);
 	close(c.fd);
-	free(r);
 	if (ret)
 		return 1;
 	printf("ok\n");
@@ -425,15 +416,14 @@ static void fuzz_attrs(struct nlreq *r, uint64_t *s, int depth)
 		r->nlh->nlmsg_len -= (uint32_t)(rnd(s) % 4);
 }
 
-static int cmd_fuzz_genl(int argc, char **argv)
+static int cmd_fuzz_genl(struct nlreq *r, int argc, char **argv)
 {
-	struct nlreq *r = calloc(1, sizeof(*r));
 	unsigned long count, i, ok = 0, err = 0;
 	uint64_t seed;
 	struct nlconn c;
-	int family, nmsgs, ret;
+	int family, nmsgs;
 
-	if (!r || argc < 2) {
+	if (argc < 2) {
 		fprintf(stderr, "nlprobe fuzz-genl COUNT SEED\n");
 		return 2;
 	}
@@ -451,14 +441,12 @@ static int cmd_fuzz_genl(int argc, char **argv)
 		req_init(r, (uint16_t)family, rnd(&seed) % 4 == 0 ? NLM_F_DUMP : 0);
 		req_put(r, &g, sizeof(g));
 		fuzz_attrs(r, &seed, 0);
-		ret = transact(&c, r, &nmsgs, 1);
-		if (ret)
+		if (transact(&c, r, &nmsgs, 1))
 			err++;
 		else
 			ok++;
 	}
 	close(c.fd);
-	free(r);
 	printf("fuzz-genl: %lu sent, %lu accepted, %lu refused\n", count, ok, err);
 	return 0;
 }
@@ -476,10 +464,9 @@ static unsigned long pipeline_acks(struct nlconn *c, unsigned long pending)
 	static char rbuf[BUF_SIZE];
 	unsigned long errors = 0;
 	struct nlmsghdr *nlh;
-	ssize_t n;
 
 	while (pending) {
-		n = recv(c->fd, rbuf, sizeof(rbuf), 0);
+		ssize_t n = recv(c->fd, rbuf, sizeof(rbuf), 0);
 		if (n < 0)
 			return errors + pending;
 		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, (size_t)n);
@@ -577,7 +564,6 @@ static int scale_dump(struct nlconn *c, int family, uint8_t cmd, uint32_t ifinde
 	struct nlreq *r = calloc(1, sizeof(*r));
 	struct nlmsghdr *nlh;
 	int first = 1;
-	ssize_t n;
 
 	if (!r)
 		return -ENOMEM;
@@ -592,7 +578,7 @@ static int scale_dump(struct nlconn *c, int family, uint8_t cmd, uint32_t ifinde
 	}
 	free(r);
 	for (;;) {
-		n = recv(c->fd, rbuf, sizeof(rbuf), 0);
+		ssize_t n = recv(c->fd, rbuf, sizeof(rbuf), 0);
 		if (n < 0)
 			return -errno;
 		for (nlh = (struct nlmsghdr *)rbuf; NLMSG_OK(nlh, (size_t)n);
@@ -667,9 +653,8 @@ static int scale_poke_fn(void *arg)
 	return ret;
 }
 
-static int cmd_scale(int argc, char **argv)
+static int cmd_scale(struct nlreq *r, int argc, char **argv)
 {
-	struct nlreq *r = calloc(1, sizeof(*r));
 	unsigned long nodes, prefixes, i, pending = 0, missing = 0;
 	struct genlmsghdr g = { .version = AEGIS_GENL_VERSION };
 	struct nlconn c, c2;
@@ -679,7 +664,7 @@ static int cmd_scale(int argc, char **argv)
 	uint32_t ifindex;
 	int family, ret;
 
-	if (!r || argc < 3) {
+	if (argc < 3) {
 		fprintf(stderr, "nlprobe scale DEV NODES PREFIXES\n");
 		return 2;
 	}
@@ -753,7 +738,6 @@ static int cmd_scale(int argc, char **argv)
 			 &st, scale_poke_fn, &poke);
 	printf("scale: dump with a concurrent change: intr %lu\n", st.intr);
 	free(seen);
-	free(r);
 	if (ret || (prefixes > 1000 && !st.intr)) {
 		fprintf(stderr, "scale: a change during the dump was not flagged\n");
 		return 1;
@@ -764,14 +748,29 @@ static int cmd_scale(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "genl"))
-		return cmd_genl(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "link-add"))
-		return cmd_link_add(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "fuzz-genl"))
-		return cmd_fuzz_genl(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "scale"))
-		return cmd_scale(argc - 2, argv + 2);
+	static const struct {
+		const char *name;
+		int (*fn)(struct nlreq *r, int argc, char **argv);
+	} cmds[] = {
+		{ "genl", cmd_genl },
+		{ "link-add", cmd_link_add },
+		{ "fuzz-genl", cmd_fuzz_genl },
+		{ "scale", cmd_scale },
+	};
+	struct nlreq *r;
+	size_t i;
+	int ret;
+
+	for (i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return 1;
+		ret = cmds[i].fn(r, argc - 2, argv + 2);
+		free(r);
+		return ret;
+	}
 	fprintf(stderr,
 		"usage: nlprobe genl [--dump] CMD [TYPE:FMT:VALUE | nest:TYPE | end]...\n"
 		"       nlprobe link-add NAME KIND [--info-data] [--address HEX]\n"

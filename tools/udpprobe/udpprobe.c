@@ -69,7 +69,7 @@ static void target_send(struct target *t, const uint8_t *buf, size_t len)
 static long udp_payload(const uint8_t *pkt, size_t len, uint32_t linktype,
 			const uint8_t **payload)
 {
-	size_t off = 0, ihl;
+	size_t off = 0;
 	uint8_t proto;
 
 	if (linktype == LINKTYPE_ETH)
@@ -81,7 +81,8 @@ static long udp_payload(const uint8_t *pkt, size_t len, uint32_t linktype,
 	if (len < off + 1)
 		return -1;
 	if ((pkt[off] >> 4) == 4) {
-		ihl = (size_t)(pkt[off] & 0xf) * 4;
+		size_t ihl = (size_t)(pkt[off] & 0xf) * 4;
+
 		if (len < off + 20 || len < off + ihl + 8)
 			return -1;
 		proto = pkt[off + 9];
@@ -119,12 +120,14 @@ static int cmd_replay(int argc, char **argv)
 		return 2;
 	}
 	f = fopen(argv[0], "rb");
-	if (!f || fread(ghdr, 1, sizeof(ghdr), f) != sizeof(ghdr)) {
+	if (!f) {
 		perror("udpprobe: pcap");
 		return 1;
 	}
-	if (*(uint32_t *)ghdr != PCAP_MAGIC && *(uint32_t *)ghdr != PCAP_MAGIC_NS) {
+	if (fread(ghdr, 1, sizeof(ghdr), f) != sizeof(ghdr) ||
+	    (*(uint32_t *)ghdr != PCAP_MAGIC && *(uint32_t *)ghdr != PCAP_MAGIC_NS)) {
 		fprintf(stderr, "udpprobe: not a little-endian pcap file\n");
+		fclose(f);
 		return 1;
 	}
 	memcpy(&linktype, ghdr + 20, sizeof(linktype));

@@ -1,0 +1,501 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Results of the AegisRay benchmark (make bench). Standard library only.
+
+  bench-report.py summarize WORKDIR OUT.json [--runs N --time S --pings N --quick 0|1]
+      In the guest (tools/bench-guest.sh): reads the raw iperf3 JSON, ping
+      output and /proc/stat samples in WORKDIR, writes OUT.json (every run's
+      figures, the medians, the ratios), prints the table, the ratios and,
+      last, "aegis-gcm/ipsec-gcm=R1 aegis-chacha/wireguard=R2 relay/direct=R3".
+
+  bench-report.py docs RESULTS.json MARKDOWN PNG [--host-before LOAD] [--host-after LOAD]
+      On the host (tools/bench): records the host's load in RESULTS.json and
+      writes the Markdown report and, with gnuplot, the bar chart.
+"""
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ORDER = ["veth", "wireguard", "ipsec-gcm", "aegis-gcm", "aegis-chacha", "aegis-relay"]
+LABELS = {
+    "veth": "plain veth (ceiling)",
+    "wireguard": "WireGuard (ChaCha20-Poly1305)",
+    "ipsec-gcm": "IPsec ESP-in-UDP, rfc4106(gcm(aes)), tunnel",
+    "aegis-gcm": "aegis0 AES-256-GCM",
+    "aegis-chacha": "aegis0 ChaCha20-Poly1305",
+    "aegis-relay": "aegis0 AES-256-GCM, relayed A->B->C",
+}
+METRICS = [
+    # key, column title, format
+    ("tcp1_mbps", "TCP 1 Mbit/s", "{:.1f}"),
+    ("tcp4_mbps", "TCP 4 Mbit/s", "{:.1f}"),
+    ("udp_kpps", "UDP64 kpps", "{:.1f}"),
+    ("rtt_avg_ms", "RTT avg ms", "{:.3f}"),
+    ("rtt_p99_ms", "RTT p99 ms", "{:.3f}"),
+    ("cpu_s_per_gbit", "CPU s/Gbit", "{:.1f}"),
+    ("cpu_busy_pct", "CPU busy %", "{:.0f}"),
+]
+# name, numerator (case, metric), denominator (case, metric), target, sense
+RATIOS = [
+    ("aegis-gcm/ipsec-gcm", ("aegis-gcm", "tcp1_mbps"), ("ipsec-gcm", "tcp1_mbps"), 1.5, ">=",
+     "TCP 1 stream, AES-GCM against the kernel's IPsec AES-GCM"),
+    ("aegis-chacha/wireguard", ("aegis-chacha", "tcp1_mbps"), ("wireguard", "tcp1_mbps"), 1.0, ">=",
+     "TCP 1 stream, ChaCha20-Poly1305 against WireGuard"),
+    ("rtt aegis-chacha/wireguard", ("aegis-chacha", "rtt_avg_ms"), ("wireguard", "rtt_avg_ms"), 1.1, "<=",
+     "ping RTT average, same cipher as WireGuard"),
+    ("rtt aegis-gcm/wireguard", ("aegis-gcm", "rtt_avg_ms"), ("wireguard", "rtt_avg_ms"), 1.1, "<=",
+     "ping RTT average, AES-GCM aegis0 against WireGuard"),
+    ("aegis-gcm 4-stream/1-stream", ("aegis-gcm", "tcp4_mbps"), ("aegis-gcm", "tcp1_mbps"), 1.6, ">=",
+     "TCP scaling with parallel streams (guest has 2 vCPUs)"),
+    ("relay/direct", ("aegis-relay", "tcp1_mbps"), ("aegis-gcm", "tcp1_mbps"), 0.8, ">=",
+     "TCP 1 stream relayed A->B->C against direct A->B, both AES-GCM"),
+]
+FINAL = ["aegis-gcm/ipsec-gcm", "aegis-chacha/wireguard", "relay/direct"]
+
+
+# --- summarize (guest) -----------------------------------------------------
+
+def load_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def iperf_result(path):
+    """(dict of figures, error string or None) of one iperf3 -J run."""
+    d = load_json(path)
+    if d is None:
+        return {}, "no iperf3 output"
+    if d.get("error"):
+        return {}, d["error"]
+    end = d.get("end", {})
+    rcv = end.get("sum_received")
+    if not rcv:
+        return {}, "iperf3 reported no end-of-test figures"
+    r = {
+        "bytes": rcv.get("bytes", 0),
+        "seconds": rcv.get("seconds", 0),
+        "bps": rcv.get("bits_per_second", 0),
+        "mss": d.get("start", {}).get("tcp_mss_default"),
+        "retransmits": end.get("sum_sent", {}).get("retransmits"),
+    }
+    s = end.get("sum", {})
+    if "packets" in s:  # UDP: lost_packets is counted by the server
+        r["packets_sent"] = s.get("packets", 0)
+        r["packets_lost"] = s.get("lost_packets", 0)
+        r["packets_received"] = r["packets_sent"] - r["packets_lost"]
+        secs = rcv.get("seconds") or s.get("seconds") or 0
+        r["pps"] = r["packets_received"] / secs if secs else 0
+    return r, None
+
+
+def cpu_delta(path):
+    """(busy CPU-seconds, busy fraction of all CPUs) between two /proc/stat lines."""
+    try:
+        with open(path) as f:
+            lines = [ln.split() for ln in f if ln.startswith("cpu ")]
+    except OSError:
+        return None, None
+    if len(lines) != 2:
+        return None, None
+    a, b = ([int(x) for x in ln[1:9]] for ln in lines)  # user..steal
+    d = [y - x for x, y in zip(a, b)]
+    total = sum(d)
+    busy = total - d[3] - d[4]  # minus idle and iowait
+    hz = os.sysconf("SC_CLK_TCK")
+    return busy / hz, (busy / total if total else None)
+
+
+def ping_result(path):
+    try:
+        with open(path) as f:
+            text = f.read()
+    except OSError:
+        return {}, "no ping output"
+    times = [float(t) for t in re.findall(r"time=([0-9.]+) ms", text)]
+    if not times:
+        return {}, "no ping replies"
+    s = sorted(times)
+    p99 = s[max(0, math.ceil(0.99 * len(s)) - 1)]  # nearest rank
+    m = re.search(r"(\d+) packets transmitted", text)
+    return {"rtt_avg_ms": statistics.fmean(times), "rtt_p99_ms": p99,
+            "rtt_min_ms": s[0], "rtt_max_ms": s[-1], "replies": len(times),
+            "sent": int(m.group(1)) if m else None}, None
+
+
+def one_run(d):
+    run, errors = {}, []
+    r, e = iperf_result(os.path.join(d, "tcp1.json"))
+    if e:
+        errors.append("tcp1: " + e)
+    else:
+        run.update(tcp1_mbps=r["bps"] / 1e6, tcp1_bytes=r["bytes"], tcp1_seconds=r["seconds"],
+                   tcp_mss=r["mss"], tcp1_retransmits=r["retransmits"])
+        busy_s, frac = cpu_delta(os.path.join(d, "tcp1.cpu"))
+        if busy_s is not None and r["bytes"] > 0:
+            run["cpu_busy_s"] = busy_s
+            run["cpu_s_per_gbit"] = busy_s / (r["bytes"] * 8 / 1e9)
+            run["cpu_busy_pct"] = 100 * frac if frac is not None else None
+    r, e = iperf_result(os.path.join(d, "tcp4.json"))
+    if e:
+        errors.append("tcp4: " + e)
+    else:
+        run.update(tcp4_mbps=r["bps"] / 1e6, tcp4_bytes=r["bytes"])
+    r, e = iperf_result(os.path.join(d, "udp.json"))
+    if e:
+        errors.append("udp: " + e)
+    else:
+        run.update(udp_kpps=r.get("pps", 0) / 1e3, udp_packets_received=r.get("packets_received", 0),
+                   udp_packets_sent=r.get("packets_sent", 0))
+    r, e = ping_result(os.path.join(d, "ping.txt"))
+    if e:
+        errors.append("ping: " + e)
+    run.update(r)
+    if errors:
+        run["errors"] = errors
+    return run
+
+
+def median_of(runs, key):
+    vals = [r[key] for r in runs if r.get(key) is not None]
+    return statistics.median(vals) if vals else None
+
+
+def compute_ratios(cases):
+    out = {}
+    for name, (nc, nm), (dc, dm), target, sense, what in RATIOS:
+        num = cases.get(nc, {}).get("median", {}).get(nm)
+        den = cases.get(dc, {}).get("median", {}).get(dm)
+        val = num / den if num is not None and den else None
+        met = None
+        if val is not None:
+            met = val >= target if sense == ">=" else val <= target
+        out[name] = {"value": val, "target": target, "sense": sense, "met": met, "what": what}
+    return out
+
+
+def fmt(v, f):
+    return "n/a" if v is None else f.format(v)
+
+
+def table_rows(res):
+    rows = []
+    veth = res["cases"].get("veth", {}).get("median", {}).get("tcp1_mbps")
+    for c in [c for c in ORDER if c in res["cases"]]:
+        m = res["cases"][c]["median"]
+        rows.append([c] + [fmt(m.get(k), f) for k, _, f in METRICS] +
+                    [fmt(100 * m["tcp1_mbps"] / veth if veth and m.get("tcp1_mbps") is not None
+                         else None, "{:.1f}")])
+    return ["tunnel"] + [t for _, t, _ in METRICS] + ["% of veth"], rows
+
+
+def print_text(res):
+    head, rows = table_rows(res)
+    w = [max(len(x) for x in col) for col in zip(head, *rows)]
+    line = lambda cells: "  ".join(c.ljust(w[0]) if i == 0 else c.rjust(w[i])  # noqa: E731
+                                   for i, c in enumerate(cells))
+    print()
+    print(f"AegisRay benchmark: median of {res['meta']['runs']} run(s), "
+          f"iperf3 {res['meta']['time']} s, {res['meta']['pings']} pings at 10 ms "
+          f"(guest: {res['meta']['guest_cpus']} vCPUs, {res['meta']['kernel']})")
+    print(line(head))
+    print(line(["-" * x for x in w]))
+    for r in rows:
+        print(line(r))
+    for c in [c for c in ORDER if c in res["cases"]]:
+        for i, r in enumerate(res["cases"][c]["runs"], 1):
+            for e in r.get("errors", []):
+                print(f"note: {c} run {i}: {e}")
+    print()
+    print("Ratios (target):")
+    for name, r in res["ratios"].items():
+        verdict = "n/a" if r["met"] is None else ("met" if r["met"] else "NOT met")
+        print(f"  {name:28s} {fmt(r['value'], '{:.2f}'):>6s}  (target {r['sense']} {r['target']}: {verdict})")
+    print()
+    print(final_line(res))
+
+
+def final_line(res):
+    return " ".join(f"{n}={fmt(res['ratios'][n]['value'], '{:.2f}')}" for n in FINAL)
+
+
+def guest_info():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            m = re.search(r"model name\s*:\s*(.*)", f.read())
+            model = m.group(1).strip() if m else ""
+    except OSError:
+        pass
+    try:
+        ver = subprocess.run(["iperf3", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    except OSError:
+        ver = ""
+    return {"kernel": platform.release(), "guest_cpus": os.cpu_count(), "cpu_model": model,
+            "iperf3": ver.strip(), "python": platform.python_version()}
+
+
+def summarize(a):
+    cases = {}
+    with open(os.path.join(a.workdir, "cases.tsv")) as f:
+        for ln in f:
+            name, cns, sns, addr, dev, mtu = ln.rstrip("\n").split("\t")
+            runs = []
+            for r in range(1, a.runs + 1):
+                runs.append(one_run(os.path.join(a.workdir, name, str(r))))
+            med = {k: median_of(runs, k) for k, _, _ in METRICS}
+            med["tcp_mss"] = median_of(runs, "tcp_mss")
+            cases[name] = {"label": LABELS.get(name, name), "client_netns": cns, "server_netns": sns,
+                           "server_addr": addr, "device": dev, "mtu": int(mtu),
+                           "runs": runs, "median": med}
+    res = {
+        "meta": dict(guest_info(), runs=a.runs, time=a.time, pings=a.pings, quick=bool(a.quick),
+                     date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")),
+        "cases": cases,
+        "ratios": compute_ratios(cases),
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out, "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    print_text(res)
+
+
+# --- docs (host) -----------------------------------------------------------
+
+def chart(res, png):
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print("bench-report: gnuplot not found (tools/install-deps.sh): no chart", file=sys.stderr)
+        return False
+    cs = [c for c in ORDER if c in res["cases"]]
+    with tempfile.TemporaryDirectory() as tmp:
+        dat = os.path.join(tmp, "tcp.dat")
+        with open(dat, "w") as f:
+            for c in cs:
+                m = res["cases"][c]["median"]
+                f.write(f'"{c}" {m.get("tcp1_mbps") or 0:.2f} {m.get("tcp4_mbps") or 0:.2f}\n')
+        ymax = max([res["cases"][c]["median"].get(k) or 1 for c in cs for k in ("tcp1_mbps", "tcp4_mbps")])
+        script = f"""
+set terminal pngcairo size 1100,620 font "Sans,11"
+set output "{png}"
+set title "AegisRay benchmark: TCP throughput per tunnel (median of {res['meta']['runs']} runs, qemu TCG guest, 2 vCPUs)"
+set ylabel "Mbit/s (log scale)"
+set logscale y
+set yrange [1:{ymax * 4:.0f}]
+set grid ytics mytics
+set style data histograms
+set style histogram clustered gap 1.5
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set key top right
+set xtics nomirror
+set bmargin 4
+plot "{dat}" using 2:xtic(1) title "1 stream" lc rgb "#3b6fb6", \\
+     "" using 3 title "4 streams" lc rgb "#e08a2c", \\
+     "" using ($0-0.19):($2*1.25):(sprintf("%.1f",$2)) with labels notitle font "Sans,9", \\
+     "" using ($0+0.19):($3*1.25):(sprintf("%.1f",$3)) with labels notitle font "Sans,9"
+"""
+        p = subprocess.run([gp], input=script, text=True, capture_output=True)
+        if p.returncode != 0:
+            print("bench-report: gnuplot failed:\n" + p.stderr, file=sys.stderr)
+            return False
+    return True
+
+
+def markdown(res, png_name, have_png):
+    meta, host = res["meta"], res.get("host", {})
+    head, rows = table_rows(res)
+    md_table = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
+    md_table += ["| " + " | ".join(r) + " |" for r in rows]
+    ratio_rows = ["| ratio | measured | target | verdict | what |", "|---|---:|---:|---|---|"]
+    for name, r in res["ratios"].items():
+        verdict = "n/a" if r["met"] is None else ("met" if r["met"] else "**not met**")
+        ratio_rows.append(f"| {name} | {fmt(r['value'], '{:.2f}')} | {r['sense']} {r['target']} | "
+                          f"{verdict} | {r['what']} |")
+    errors = [f"- {c} run {i}: {e}" for c in ORDER if c in res["cases"]
+              for i, r in enumerate(res["cases"][c]["runs"], 1) for e in r.get("errors", [])]
+    loaded = host.get("loaded")
+    setup_rows = ["| tunnel | device | MTU | TCP MSS | client → server |", "|---|---|---:|---:|---|"]
+    for c in [c for c in ORDER if c in res["cases"]]:
+        d = res["cases"][c]
+        mss = d["median"].get("tcp_mss")
+        setup_rows.append(f"| {c} | {d['device']} | {d['mtu']} | {fmt(mss, '{:.0f}')} | "
+                          f"{d['client_netns']} → {d['server_netns']} {d['server_addr']} |")
+
+    out = []
+    w = out.append
+    w("# Performance")
+    w("")
+    w("<!-- Generated by `make bench` (tools/bench-report.py) from build/bench/results.json: "
+      "edit the generator, not this file. -->")
+    w("")
+    w("How fast the `aegisray` data plane is against the kernel's own tunnels, measured "
+      "by `make bench` in one boot of the qemu test guest.")
+    w("")
+    w("## Caveats first")
+    w("")
+    w("- The guest is **qemu TCG** (software emulation, no KVM) with 2 vCPUs. Absolute "
+      "figures are one to two orders of magnitude below real hardware, and the "
+      "emulation distorts the relative cost of instructions: AES-NI and PCLMUL are "
+      "emulated, so anything AES-GCM is penalised far more than ChaCha20. Only compare "
+      "like with like, measured in the same boot: aegis0 AES-GCM against IPsec AES-GCM, "
+      "aegis0 ChaCha20-Poly1305 against WireGuard.")
+    if loaded or loaded is None:
+        w("- These figures were taken on a **shared, loaded machine** (2 cores, other "
+          "engineers running qemu guests at the same time"
+          + (f"; host load average {host.get('before')} before and {host.get('after')} after"
+             if host.get("before") else "")
+          + "). Expect noise of tens of percent between runs; the runs of all tunnels are "
+          "interleaved so that a busy phase hits every tunnel alike, and each figure is "
+          "a median.")
+    else:
+        w(f"- Host load average: {host.get('before')} before, {host.get('after')} after the run.")
+    w("- The `aegisray` module is not optimised yet; the targets below are where it should "
+      "get to, and the verdicts are reported as measured.")
+    if meta.get("quick"):
+        w("- **This is a BENCH_QUICK run** (1 run of 1 s): a smoke figure, not a measurement.")
+    w("")
+    w("## Results")
+    w("")
+    w(f"Median of {meta['runs']} run(s); iperf3 runs of {meta['time']} s; {meta['pings']} "
+      f"pings 10 ms apart. Taken {meta['date']} in a guest running Linux {meta['kernel']} "
+      f"({meta['guest_cpus']} vCPUs, {meta['cpu_model']}), {meta['iperf3']}.")
+    w("")
+    out.extend(md_table)
+    w("")
+    w("- **TCP 1 / TCP 4**: iperf3 TCP, one stream and four parallel streams (`-P 4`), "
+      "goodput as received by the server.")
+    w("- **UDP64 kpps**: iperf3 UDP with 64-byte payloads sent as fast as the client can "
+      "(`-u -l 64 -b 0`); thousands of datagrams per second *received* (sent minus lost).")
+    w("- **RTT avg / p99**: ping through the tunnel, 10 ms apart; p99 is the nearest-rank "
+      "99th percentile of the individual times.")
+    w("- **CPU s/Gbit**: busy guest CPU-seconds (all vCPUs, from `/proc/stat`: everything "
+      "but idle and iowait) during the 1-stream TCP run, divided by the gigabits received. "
+      "Under TCG both vCPUs are usually saturated (see **CPU busy %**), so this is roughly "
+      "the inverse of throughput; it becomes meaningful on real hardware.")
+    w("- **% of veth**: TCP 1-stream throughput against the plain veth ceiling.")
+    w("")
+    if have_png:
+        w(f"![TCP throughput per tunnel]({png_name})")
+        w("")
+    w("## Against the targets")
+    w("")
+    out.extend(ratio_rows)
+    w("")
+    w("Final line of `make bench`: `" + final_line(res) + "`")
+    w("")
+    if errors:
+        w("Runs with problems (left out of the medians):")
+        w("")
+        out.extend(errors)
+        w("")
+    w("## Method")
+    w("")
+    w("`make bench` builds the module and tools, then `tools/bench` boots **one** guest with "
+      "`tools/vm-run` and runs `tools/bench-guest.sh` in it. That script sets every tunnel "
+      "up at once, each in its own network namespaces joined by veth (the relay case has "
+      "three namespaces, A-B and B-C, with no path between A and C), checks that each one "
+      "carries a ping, and then measures them back to back, run after run, interleaving the "
+      "tunnels. In each namespace pair the client sends to an `iperf3 -s` in the server "
+      "namespace, through the tunnel:")
+    w("")
+    w("- **veth**: the bare veth pair, no tunnel: the ceiling.")
+    w("- **wireguard**: the kernel's `wireguard` module, keys from `wg genkey`, default MTU.")
+    w("- **ipsec-gcm**: `ip xfrm` ESP in tunnel mode with `rfc4106(gcm(aes))` (256-bit key, "
+      "128-bit ICV), one SA per direction, encapsulated in UDP (`encap espinudp 4500 4500`). "
+      "Each namespace holds a UDP socket on port 4500 with `UDP_ENCAP` = "
+      "`UDP_ENCAP_ESPINUDP` set (a small python3 process), which is what makes the kernel "
+      "hand the arriving datagrams to xfrm. Inner addresses are /32s on `lo`, routed over the veth.")
+    w("- **aegis-gcm / aegis-chacha**: `aegis0` in each namespace, configured with `aegisctl` "
+      "(the selftests' `selftests/dp.sh` helpers), static keys, AES-256-GCM or ChaCha20-Poly1305.")
+    w("- **aegis-relay**: A → B → C, B relays; AES-256-GCM hop keys (A-B, B-C) and "
+      "AES-256-GCM end-to-end keys (A-C), so every packet is sealed twice and B opens only "
+      "the hop layer.")
+    w("")
+    out.extend(setup_rows)
+    w("")
+    w("Every tunnel uses its default MTU; the TCP MSS column is what iperf3 negotiated.")
+    w("Each figure is the median over the runs; the ratios are ratios of medians. The raw "
+      "figures of every run are in `build/bench/results.json`. A slow figure never fails "
+      "the benchmark; only a tunnel that cannot be set up does.")
+    w("")
+    w("## Reproducing")
+    w("")
+    w("```sh")
+    w("tools/install-deps.sh          # once (as root): qemu, iperf3, wireguard-tools, gnuplot-nox, ...")
+    w("make bench                     # 3 runs of 5 s per figure (about 15-20 min under TCG)")
+    w("BENCH_RUNS=5 BENCH_TIME=10 make bench   # more runs, longer runs")
+    w("BENCH_QUICK=1 make bench       # 1 run of 1 s: a quick look, not a measurement")
+    w("tools/run-selftests 90         # the smoke test: the guest script in quick mode")
+    w("```")
+    w("")
+    w("`make bench` prints the table and the ratios, writes `build/bench/results.json`, "
+      "and regenerates this file and `docs/performance.png`. Measure on an idle machine "
+      "when you can, and compare figures only within one run.")
+    w("")
+    return "\n".join(out)
+
+
+def docs(a):
+    with open(a.results) as f:
+        res = json.load(f)
+    host = res.setdefault("host", {})
+    if a.host_before:
+        host["before"] = a.host_before
+    if a.host_after:
+        host["after"] = a.host_after
+    if a.host_qemus is not None:
+        host["other_qemu_processes"] = a.host_qemus
+    try:
+        cores = os.cpu_count() or 1
+        loads = [float(x.split()[0]) for x in (a.host_before, a.host_after) if x]
+        # The bench's own guest keeps about 2 cores busy; more than that is others.
+        host["loaded"] = bool(loads and max(loads) > cores + 0.5) or bool(a.host_qemus)
+    except ValueError:
+        host["loaded"] = None
+    with open(a.results, "w") as f:
+        json.dump(res, f, indent=1)
+        f.write("\n")
+    have_png = chart(res, os.path.abspath(a.png))
+    with open(a.markdown, "w") as f:
+        f.write(markdown(res, os.path.basename(a.png), have_png))
+    print(f"bench: wrote {a.markdown}" + (f" and {a.png}" if have_png else " (no chart)"))
+    print(final_line(res))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("summarize")
+    s.add_argument("workdir")
+    s.add_argument("out")
+    s.add_argument("--runs", type=int, default=3)
+    s.add_argument("--time", type=int, default=5)
+    s.add_argument("--pings", type=int, default=200)
+    s.add_argument("--quick", type=int, default=0)
+    d = sub.add_parser("docs")
+    d.add_argument("results")
+    d.add_argument("markdown")
+    d.add_argument("png")
+    d.add_argument("--host-before")
+    d.add_argument("--host-after")
+    d.add_argument("--host-qemus", type=int)
+    a = p.parse_args()
+    summarize(a) if a.cmd == "summarize" else docs(a)
+
+
+if __name__ == "__main__":
+    main()
