@@ -104,7 +104,9 @@ $(B)/bin/udpprobe: $(call obj,$(UDPPROBE_SRC))
 # Unit tests: each userspace/tests/test_X.c is one cmocka binary, linked
 # with the common library and the agent's objects (minus its main).
 AGENT_LIB_OBJ := $(filter-out $(B)/obj/userspace/agent/main.o,$(call obj,$(AGENT_SRC)))
-$(B)/tests/%: $(B)/obj/userspace/tests/%.o $(AGENT_LIB_OBJ) $(COMMON_LIB)
+CTL_LIB_OBJ := $(filter-out $(B)/obj/tools/aegisctl/main.o,$(call obj,$(CTL_SRC)))
+$(B)/obj/userspace/tests/%.o: override CFLAGS += -Itools/aegisctl
+$(B)/tests/%: $(B)/obj/userspace/tests/%.o $(AGENT_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 

@@ -81,7 +81,7 @@ setup_wireguard() {
 	ns_create bw1 bw2
 	ns_veth bw1 veth0 10.40.0.1/24 bw2 veth0 10.40.0.2/24
 	for i in 1 2; do
-		wg genkey >"$work/wg$i.key"
+		(umask 077 && wg genkey >"$work/wg$i.key")
 		wg pubkey <"$work/wg$i.key" >"$work/wg$i.pub"
 	done
 	for i in 1 2; do

@@ -15,8 +15,13 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../tools/aegisctl/args.c"
-#include "../../tools/aegisctl/secret.c"
+#include <stdio.h>
+#include <sys/socket.h>
+#include "ctl.h"
+#include "hex.h"
+#include "netaddr.h"
+#include "numparse.h"
+#include "secret.h"
 
 #define ID_A "0101010101010101010101010101010101010101010101010101010101010101"
 #define ID_B "abcdefABCDEF0123456789abcdef0123456789abcdef0123456789abcdef0123"

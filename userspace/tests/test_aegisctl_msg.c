@@ -13,10 +13,16 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../tools/aegisctl/args.c"
-#include "../../tools/aegisctl/secret.c"
-#include "../../tools/aegisctl/cmds.c"
-#include "../../tools/aegisctl/report.c"
+#include <stdio.h>
+#include <sys/socket.h>
+#include "ctl.h"
+#include "hex.h"
+#include "netaddr.h"
+#include "numparse.h"
+#include "secret.h"
+#include <fcntl.h>
+#include <unistd.h>
+#include <netlink/genl/genl.h>
 
 #define FAMILY 0x2a
 #define ID_A "0101010101010101010101010101010101010101010101010101010101010101"

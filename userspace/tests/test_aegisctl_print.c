@@ -15,9 +15,15 @@
 
 #include <netlink/genl/genl.h>
 
-#include "../../tools/aegisctl/print.c"
-#include "../../tools/aegisctl/monitor.c"
-#include "../../tools/aegisctl/report.c"
+#include <inttypes.h>
+#include <time.h>
+#include "hex.h"
+#include "netaddr.h"
+#include "print.h"
+#include <limits.h>
+#include <poll.h>
+#include "ctl.h"
+#include "monitor.h"
 
 #define ID_HEX "0001020304050607080900010203040506070809000102030405060708090001"
 

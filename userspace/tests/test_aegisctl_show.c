@@ -16,9 +16,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../tools/aegisctl/show.c"
-#include "../../tools/aegisctl/print.c"
-#include "../../tools/aegisctl/report.c"
+#include "ctl.h"
+#include "hex.h"
+#include "print.h"
+#include <inttypes.h>
+#include <time.h>
+#include "netaddr.h"
 #include "fakenl.h"
 
 #define ID1 "1111111111111111111111111111111111111111111111111111111111111111"
