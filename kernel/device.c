@@ -87,6 +87,8 @@ static void aegis_setup(struct net_device *dev)
 	dev->type = ARPHRD_NONE;
 	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
 	dev->priv_flags |= IFF_NO_QUEUE;
+	/* aegis_xmit needs the route to answer with ICMP errors. */
+	netif_keep_dst(dev);
 	dev->features |= NETIF_F_LLTX | AEGIS_FEATURES;
 	dev->hw_features |= AEGIS_FEATURES;
 	dev->hw_enc_features |= AEGIS_FEATURES;

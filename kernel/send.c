@@ -289,7 +289,8 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 			net_dbg_ratelimited("%s: no route to %pI6c\n", dev->name, daddr);
 		DEV_STATS_INC(dev, tx_dropped);
 		aegis_tx_icmp(skb, false, 0);
-		return NETDEV_TX_OK;
+		/* Consumed; a local sender also gets the error from sendmsg(). */
+		return (__force netdev_tx_t)-EHOSTUNREACH;
 	}
 	mtu = READ_ONCE(dev->mtu);
 	if (unlikely(aegis_tx_too_big(skb, mtu))) {

@@ -44,7 +44,12 @@ ip netns exec n1 ping -c 3 -i 0.2 -W 2 -s 1392 -M "do" 100.64.0.2 >/dev/null ||
 	fail "full-size packets over a 1400-byte underlay"
 log "full-size tunnel packets cross a 1400-byte underlay"
 
-# No route in the tunnel: ICMP unreachable.
-out=$(ip netns exec n1 ping -c 1 -W 2 100.64.5.5 2>&1 || true)
+# No route in the tunnel: a routed sender gets ICMP unreachable, a local
+# one an error from sendmsg().
+out=$(ip netns exec n9 ping -c 1 -W 2 100.64.5.5 2>&1 || true)
 grep -qi 'unreachable' <<<"$out" || fail "no ICMP unreachable for an unrouted address: $out"
+out=$(ip netns exec n9 ping -c 1 -W 2 fd00:64::55 2>&1 || true)
+grep -qi 'unreachable' <<<"$out" || fail "no ICMPv6 unreachable for an unrouted address: $out"
+out=$(ip netns exec n1 ping -c 1 -W 2 100.64.5.5 2>&1 || true)
+grep -qi 'no route to host' <<<"$out" || fail "no error for a local sender: $out"
 log "unrouted destination: unreachable"

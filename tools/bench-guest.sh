@@ -4,9 +4,9 @@
 # then writes docs/performance.md). Also run by selftests/90-bench-smoke.sh
 # in BENCH_QUICK mode inside its own guest.
 #
-# Builds every tunnel at once, each in its own network namespaces joined by
+# Sets every tunnel up at once, each in its own network namespaces joined by
 # veth (the relay case has three), then measures them back to back,
-# interleaved run by run so that a slow phase of a loaded host hits every
+# interleaved run by run so that a busy phase of a loaded host hits every
 # tunnel alike:
 #   veth           plain veth, no tunnel (the ceiling)
 #   wireguard      the kernel's WireGuard (ChaCha20-Poly1305)
@@ -16,7 +16,7 @@
 #   aegis-relay    aegis0, A -> B -> C, AES-256-GCM hop and end-to-end keys
 # For each: iperf3 TCP 1 and 4 streams, UDP packets/s with 64-byte payloads,
 # ping RTT (average, p99) and guest CPU-seconds per Gbit during the 1-stream
-# TCP run. Each figure is the median of the runs.
+# TCP run. Each figure is the median of the runs (tools/bench-report.py).
 #
 # Environment:
 #   BENCH_RUNS=N     runs per figure (default 3)
@@ -28,11 +28,15 @@
 # Output: a table, the ratios and, last, the line
 #   aegis-gcm/ipsec-gcm=R1 aegis-chacha/wireguard=R2 relay/direct=R3
 # A slow figure never fails the run; a tunnel that cannot be set up does.
+#
+# Every process start costs up to a second or two under TCG (binaries and
+# libraries come over 9p), so the setup is batched: one `ip -batch` per
+# namespace, one shell per aegis node for its aegisctl commands, and bash
+# builtins instead of sleep/grep/head in the loops.
+# shellcheck disable=SC2317 # functions called through on_exit and declare -f
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=SCRIPTDIR/../selftests/lib.sh
 . selftests/lib.sh
-# shellcheck source=SCRIPTDIR/../selftests/dp.sh
-. selftests/dp.sh
 
 RUNS=${BENCH_RUNS:-3}
 TIME=${BENCH_TIME:-5}
@@ -47,50 +51,91 @@ for v in RUNS TIME PINGS; do
 done
 
 work=$(mktemp -d)
-on_exit "rm -rf '$work'"
-PIDS=()
-# shellcheck disable=SC2016 # expanded at exit
-on_exit 'for p in ${PIDS[@]+"${PIDS[@]}"}; do kill "$p" 2>/dev/null || true; done'
+NSES=() # namespaces made here
+PIDS=() # background processes started here
+declare -A C_NS S_NS ADDR DEV MTU
+declare -A NS_IP  # netns -> ip -batch commands
+declare -A NS_CTL # netns -> shell commands (aegisctl) run in it
 
-# Per tunnel: client netns, server netns, server address, tunnel device.
-declare -A C_NS S_NS ADDR DEV
+bench_cleanup() {
+	local p
+	for p in ${PIDS[@]+"${PIDS[@]}"}; do kill "$p" 2>/dev/null || true; done
+	for p in ${PIDS[@]+"${PIDS[@]}"}; do wait "$p" 2>/dev/null || true; done
+	if [ ${#NSES[@]} -gt 0 ]; then
+		printf 'netns del %s\n' "${NSES[@]}" | ip -force -batch - 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+on_exit bench_cleanup
 
-# A background process in a netns that prints READY once it is set up.
-bg_ready() {
-	local ns=$1 what=$2 out
-	shift 2
-	out=$(mktemp -p "$work")
-	ip netns exec "$ns" "$@" >"$out" 2>&1 &
-	PIDS+=($!)
-	for _ in $(seq 100); do
-		grep -q READY "$out" && return 0
-		sleep 0.1
-	done
-	fail "setup: $what in $ns did not start: $(cat "$out")"
+# nap SECS: sleep without starting a process (read on a fifo nobody writes).
+mkfifo "$work/nap"
+exec {NAP_FD}<>"$work/nap"
+nap() { read -rt "$1" -u "$NAP_FD" || true; }
+
+# Elapsed guest time, for the log.
+T0=${EPOCHREALTIME/./}
+elapsed() { printf '%d.%ds' $(((${EPOCHREALTIME/./} - T0) / 1000000)) $(((${EPOCHREALTIME/./} - T0) / 100000 % 10)); }
+
+# Random hex for the keys: one read of /dev/urandom, consumed by take().
+RAND=$(od -An -vtx1 -N 1024 /dev/urandom | tr -d ' \n')
+take() { # take N: the next N hex digits in $R
+	R=${RAND:0:$1}
+	RAND=${RAND:$1}
+	[ ${#R} = "$1" ] || fail "out of random bytes"
 }
 
+newns() {
+	local ns
+	for ns in "$@"; do
+		ROOT_IP+="netns add $ns"$'\n'
+		NSES+=("$ns")
+		NS_IP[$ns]+="link set lo up"$'\n'
+	done
+}
+
+# veth NS1 IF1 ADDR1 NS2 IF2 ADDR2
+veth() {
+	ROOT_IP+="link add $2 netns $1 type veth peer name $5 netns $4"$'\n'
+	NS_IP[$1]+="addr add $3 dev $2"$'\n'"link set $2 up"$'\n'
+	NS_IP[$4]+="addr add $6 dev $5"$'\n'"link set $5 up"$'\n'
+}
+
+# bg NS PATTERN WHAT CMD...: start CMD in NS, wait until its output has PATTERN.
+bg() {
+	local ns=$1 pat=$2 what=$3 out i
+	shift 3
+	out=$work/bg.${#PIDS[@]}
+	: >"$out"
+	ip netns exec "$ns" "$@" >"$out" 2>&1 &
+	PIDS+=($!)
+	for ((i = 0; i < 300; i++)); do
+		[[ $(<"$out") == *"$pat"* ]] && return 0
+		nap 0.1
+	done
+	fail "setup: $what in $ns did not start: $(<"$out")"
+}
+
+# --- the tunnels ------------------------------------------------------------
+
 setup_veth() {
-	ns_create bv1 bv2
-	ns_veth bv1 veth0 10.30.0.1/24 bv2 veth0 10.30.0.2/24
+	newns bv1 bv2
+	veth bv1 veth0 10.30.0.1/24 bv2 veth0 10.30.0.2/24
 	C_NS[veth]=bv1 S_NS[veth]=bv2 ADDR[veth]=10.30.0.2 DEV[veth]=veth0
 }
 
 setup_wireguard() {
 	local i o
-	modprobe wireguard || fail "setup: no wireguard module"
-	ns_create bw1 bw2
-	ns_veth bw1 veth0 10.40.0.1/24 bw2 veth0 10.40.0.2/24
+	newns bw1 bw2
+	veth bw1 veth0 10.40.0.1/24 bw2 veth0 10.40.0.2/24
 	for i in 1 2; do
-		(umask 077 && wg genkey >"$work/wg$i.key")
-		wg pubkey <"$work/wg$i.key" >"$work/wg$i.pub"
+		NS_IP[bw$i]+="link add wg0 type wireguard"$'\n'"addr add 10.41.0.$i/24 dev wg0"$'\n'
 	done
+	(umask 077 && wg genkey >"$work/wg1.key" && wg genkey >"$work/wg2.key")
 	for i in 1 2; do
 		o=$((3 - i))
-		ip -n "bw$i" link add wg0 type wireguard
-		ip netns exec "bw$i" wg set wg0 private-key "$work/wg$i.key" listen-port 51820 \
-			peer "$(cat "$work/wg$o.pub")" allowed-ips "10.41.0.$o/32" endpoint "10.40.0.$o:51820"
-		ip -n "bw$i" addr add "10.41.0.$i/24" dev wg0
-		ip -n "bw$i" link set wg0 up
+		wg pubkey <"$work/wg$o.key" >"$work/wg$o.pub"
+		NS_CTL[bw$i]+="wg set wg0 private-key $work/wg$i.key listen-port 51820 peer $(<"$work/wg$o.pub") allowed-ips 10.41.0.$o/32 endpoint 10.40.0.$o:51820 && ip link set wg0 up"$'\n'
 	done
 	C_NS[wireguard]=bw1 S_NS[wireguard]=bw2 ADDR[wireguard]=10.41.0.2 DEV[wireguard]=wg0
 }
@@ -109,140 +154,207 @@ signal.pause()
 
 setup_ipsec() {
 	local i o k12 k21 aead='rfc4106(gcm(aes))'
-	modprobe esp4 || fail "setup: no esp4 module"
-	ns_create bi1 bi2
-	ns_veth bi1 veth0 10.50.0.1/24 bi2 veth0 10.50.0.2/24
+	newns bi1 bi2
+	veth bi1 veth0 10.50.0.1/24 bi2 veth0 10.50.0.2/24
 	# 256-bit AES key + 32-bit salt, 128-bit ICV; one SA per direction.
-	k12=$(openssl rand -hex 36) k21=$(openssl rand -hex 36)
+	take 72 && k12=$R
+	take 72 && k21=$R
 	for i in 1 2; do
 		o=$((3 - i))
-		# Inner (tunnelled) addresses on lo, reached through the veth.
-		ip -n "bi$i" addr add "10.51.0.$i/32" dev lo
-		ip -n "bi$i" route add "10.51.0.$o/32" via "10.50.0.$o" dev veth0 src "10.51.0.$i"
-		ip -n "bi$i" xfrm state add src 10.50.0.1 dst 10.50.0.2 proto esp spi 0x1012 reqid 12 \
-			mode tunnel aead "$aead" "0x$k12" 128 encap espinudp 4500 4500 0.0.0.0
-		ip -n "bi$i" xfrm state add src 10.50.0.2 dst 10.50.0.1 proto esp spi 0x2021 reqid 21 \
-			mode tunnel aead "$aead" "0x$k21" 128 encap espinudp 4500 4500 0.0.0.0
-		ip -n "bi$i" xfrm policy add src "10.51.0.$i/32" dst "10.51.0.$o/32" dir out \
-			tmpl src "10.50.0.$i" dst "10.50.0.$o" proto esp reqid "$i$o" mode tunnel
-		ip -n "bi$i" xfrm policy add src "10.51.0.$o/32" dst "10.51.0.$i/32" dir in \
-			tmpl src "10.50.0.$o" dst "10.50.0.$i" proto esp reqid "$o$i" mode tunnel
-		bg_ready "bi$i" "the UDP_ENCAP socket" python3 -c "$ESP_HOLDER"
+		# Inner (tunnelled) addresses: /32s on lo, routed over the veth.
+		NS_IP[bi$i]+="addr add 10.51.0.$i/32 dev lo
+route add 10.51.0.$o/32 via 10.50.0.$o dev veth0 src 10.51.0.$i
+xfrm state add src 10.50.0.1 dst 10.50.0.2 proto esp spi 0x1012 reqid 12 mode tunnel aead $aead 0x$k12 128 encap espinudp 4500 4500 0.0.0.0
+xfrm state add src 10.50.0.2 dst 10.50.0.1 proto esp spi 0x2021 reqid 21 mode tunnel aead $aead 0x$k21 128 encap espinudp 4500 4500 0.0.0.0
+xfrm policy add src 10.51.0.$i/32 dst 10.51.0.$o/32 dir out tmpl src 10.50.0.$i dst 10.50.0.$o proto esp reqid $i$o mode tunnel
+xfrm policy add src 10.51.0.$o/32 dst 10.51.0.$i/32 dir in tmpl src 10.50.0.$o dst 10.50.0.$i proto esp reqid $o$i mode tunnel
+"
 	done
 	C_NS[ipsec-gcm]=bi1 S_NS[ipsec-gcm]=bi2 ADDR[ipsec-gcm]=10.51.0.2 DEV[ipsec-gcm]=veth0
 }
 
+# The aegis nodes follow selftests/dp.sh: node n in netns "n$n", node id
+# "$n" x 64, overlay 100.64.0.$n/16, UDP port 5100+n, wire a-b 10.20a.b.x/24.
+nid() { printf -v R '%064d' 0 && R=${R//0/$1}; }
+anode() {
+	newns "n$1"
+	nid "$1"
+	NS_IP[n$1]+="link add aegis0 type aegisray
+addr add 100.64.0.$1/16 dev aegis0
+link set aegis0 up
+"
+	NS_CTL[n$1]+="aegisctl dev set aegis0 node-id $R"$'\n'
+}
+awire() { veth "n$1" "v$1$2" "10.20$1.$2.$1/24" "n$2" "v$2$1" "10.20$1.$2.$2/24"; }
+# apeer A B [extra]: A knows B directly at B's wire address, routes B's /32.
+apeer() {
+	local a=$1 b=$2 lo=$1 hi=$2
+	shift 2
+	[ "$a" -lt "$b" ] || { lo=$b hi=$a; }
+	nid "$b"
+	NS_CTL[n$a]+="aegisctl node add aegis0 $R endpoint 10.20$lo.$hi.$b:$((5100 + b)) $*
+aegisctl prefix add aegis0 $R 100.64.0.$b/32
+"
+}
+# avia A B VIA: A reaches B through VIA, with B's /32.
+avia() {
+	local via
+	nid "$3" && via=$R
+	nid "$2"
+	NS_CTL[n$1]+="aegisctl node add aegis0 $R via $via
+aegisctl prefix add aegis0 $R 100.64.0.$2/32
+"
+}
+# akeys A B CIPHER: a fresh session between A and B on both sides.
+akeys() {
+	local a=$1 b=$2 c=$3 k1 k2 s1 s2 i1 i2 ida idb
+	take 64 && k1=$R
+	take 64 && k2=$R
+	take 8 && s1=$R
+	take 8 && s2=$R
+	take 16 && i1=$R
+	take 16 && i2=$R
+	nid "$a" && ida=$R
+	nid "$b" && idb=$R
+	NS_CTL[n$a]+="aegisctl key add aegis0 $idb slot primary key-id 0 cipher $c rx-index $i1 tx-index $i2 enc-key $k1 enc-salt $s1 dec-key $k2 dec-salt $s2"$'\n'
+	NS_CTL[n$b]+="aegisctl key add aegis0 $ida slot primary key-id 0 cipher $c rx-index $i2 tx-index $i1 enc-key $k2 enc-salt $s2 dec-key $k1 dec-salt $s1"$'\n'
+}
+
 setup_aegis_gcm() {
-	dp_node 1
-	dp_node 2
-	dp_wire 1 2
-	dp_pair 1 2 4 aes-gcm
+	anode 1 && anode 2 && awire 1 2
+	apeer 1 2 && apeer 2 1 && akeys 1 2 aes-gcm
 	C_NS[aegis-gcm]=n1 S_NS[aegis-gcm]=n2 ADDR[aegis-gcm]=100.64.0.2 DEV[aegis-gcm]=aegis0
 }
 
 setup_aegis_chacha() {
-	dp_node 3
-	dp_node 4
-	dp_wire 3 4
-	dp_pair 3 4 4 chacha20poly1305
+	anode 3 && anode 4 && awire 3 4
+	apeer 3 4 && apeer 4 3 && akeys 3 4 chacha20poly1305
 	C_NS[aegis-chacha]=n3 S_NS[aegis-chacha]=n4 ADDR[aegis-chacha]=100.64.0.4 DEV[aegis-chacha]=aegis0
 }
 
-# 5 -> 6 -> 7: no underlay path between 5 and 7; 6 relays for both.
+# 5 -> 6 -> 7: no underlay path between 5 and 7; 6 relays for both. AES-GCM
+# hop keys 5-6 and 6-7, and AES-GCM end-to-end keys 5-7 that 6 never has.
 setup_aegis_relay() {
-	dp_node 5
-	dp_node 6
-	dp_node 7
-	dp_wire 5 6
-	dp_wire 6 7
-	dp_peer 5 6
-	dp_peer 6 5 4 relay on
-	dp_peer 6 7 4 relay on
-	dp_peer 7 6
-	dp_keys 5 6 aes-gcm
-	dp_keys 6 7 aes-gcm
-	ip netns exec n5 aegisctl node add aegis0 "$(dp_id 7)" via "$(dp_id 6)"
-	ip netns exec n7 aegisctl node add aegis0 "$(dp_id 5)" via "$(dp_id 6)"
-	dp_route 5 7 7
-	dp_route 7 5 5
-	dp_keys 5 7 aes-gcm
+	anode 5 && anode 6 && anode 7 && awire 5 6 && awire 6 7
+	apeer 5 6 && apeer 6 5 relay on && apeer 6 7 relay on && apeer 7 6
+	akeys 5 6 aes-gcm && akeys 6 7 aes-gcm
+	avia 5 7 6 && avia 7 5 6
+	akeys 5 7 aes-gcm
 	C_NS[aegis-relay]=n5 S_NS[aegis-relay]=n7 ADDR[aegis-relay]=100.64.0.7 DEV[aegis-relay]=aegis0
 }
 
-# --- measurements ----------------------------------------------------------
+# --- measurements -----------------------------------------------------------
 
-# One /proc/stat "cpu" line (aggregate of all CPUs, in USER_HZ ticks).
-cpu_line() { head -n 1 /proc/stat; }
-
-# iperf3 CASE RUN TEST ARGS...: a client run, JSON in $work/CASE/RUN/TEST.json.
-# A failed run is kept (iperf3 writes its error into the JSON) and reported,
-# never fatal.
-run_iperf() {
-	local c=$1 r=$2 t=$3 d
-	shift 3
-	d=$work/$c/$r
+# Runs in the client's netns (one process start for all of a run's figures):
+# client ADDR DEV DIR TIME PINGS NAP_FD. Failures are recorded, never fatal.
+# During the 1-stream TCP run, a sampler (builtins only) records every
+# 0.25 s the time, DEV's tx_packets and the /proc/stat "cpu" line, so that
+# the CPU cost is taken over the seconds when traffic flowed, leaving out
+# the start of iperf3 (expensive under TCG) and its closing exchange.
+client() {
+	local addr=$1 dev=$2 d=$3 t=$4 pings=$5 nap_fd=$6 line spid
 	mkdir -p "$d"
-	cpu_line >"$d/$t.cpu"
-	timeout $((TIME + 60)) ip netns exec "${C_NS[$c]}" iperf3 -c "${ADDR[$c]}" -p 5201 \
-		-t "$TIME" --connect-timeout 10000 -J "$@" >"$d/$t.json" 2>"$d/$t.err" ||
-		log "  $c run $r $t: iperf3 failed (status $?): $(head -c 300 "$d/$t.err")"
-	cpu_line >>"$d/$t.cpu"
-}
-
-run_ping() {
-	local c=$1 r=$2 d=$work/$1/$2
-	mkdir -p "$d"
-	timeout $((PINGS / 20 + 60)) ip netns exec "${C_NS[$c]}" ping -n -c "$PINGS" -i 0.01 -W 2 \
-		"${ADDR[$c]}" >"$d/ping.txt" 2>&1 ||
-		log "  $c run $r: ping incomplete: $(tail -n 2 "$d/ping.txt" | tr '\n' ' ')"
+	sample() {
+		local tx cpu
+		while :; do
+			read -r tx <"/sys/class/net/$dev/statistics/tx_packets"
+			read -r cpu </proc/stat
+			echo "$EPOCHREALTIME $tx $cpu"
+			read -rt 0.25 -u "$nap_fd" || true
+		done
+	}
+	one() { # one TEST IPERF-ARGS...
+		local name=$1 rc=0
+		shift
+		read -r line </proc/stat && echo "$line" >"$d/$name.cpu"
+		timeout $((t + 60)) iperf3 -c "$addr" -p 5201 -t "$t" --connect-timeout 10000 -J "$@" \
+			>"$d/$name.json" 2>"$d/$name.err" || rc=$?
+		read -r line </proc/stat && echo "$line" >>"$d/$name.cpu"
+		[ "$rc" = 0 ] || echo "iperf3 $name failed (status $rc): $(<"$d/$name.err")"
+	}
+	# RTT first, on an idle path.
+	timeout $((pings / 20 + 60)) ping -n -c "$pings" -i 0.01 -W 2 "$addr" >"$d/ping.txt" 2>&1 ||
+		echo "ping incomplete: $(tail -n 2 "$d/ping.txt")"
+	sample >"$d/tcp1.samples" &
+	spid=$!
+	one tcp1
+	kill "$spid"
+	wait "$spid" 2>/dev/null || true
+	one tcp4 -P 4
+	one udp -u -l 64 -b 0
+	# Let the UDP flood drain (queues, workers) before the next tunnel.
+	read -rt 1 -u "$nap_fd" || true
 }
 
 measure() {
-	local c=$1 r=$2
-	run_iperf "$c" "$r" tcp1
-	run_iperf "$c" "$r" tcp4 -P 4
-	run_iperf "$c" "$r" udp -u -l 64 -b 0
-	sleep 0.5 # let the UDP flood drain before timing pings
-	run_ping "$c" "$r"
+	local c=$1 r=$2 out
+	out=$(ip netns exec "${C_NS[$c]}" bash -c "$(declare -f client); client \"\$@\"" client \
+		"${ADDR[$c]}" "${DEV[$c]}" "$work/$c/$r" "$TIME" "$PINGS" "$NAP_FD" 2>&1) || true
+	[ -z "$out" ] || printf '%s\n' "$out" | while IFS= read -r l; do log "  $c run $r: $l"; done
 }
 
-ping_ok() { ip netns exec "${C_NS[$1]}" ping -n -c 1 -W 1 "${ADDR[$1]}" >/dev/null 2>&1; }
-listening() { ip netns exec "${S_NS[$1]}" ss -Hltn 'sport = 5201' | grep -q 5201; }
-mtu() { ip netns exec "${C_NS[$1]}" cat "/sys/class/net/${DEV[$1]}/mtu"; }
+# --- main -------------------------------------------------------------------
 
-# --- main ------------------------------------------------------------------
-
-log "tunnels: $CASES; $RUNS run(s) of ${TIME}s, $PINGS pings"
-for c in $CASES; do
-	case $c in
-	veth) setup_veth ;;
-	wireguard) setup_wireguard ;;
-	ipsec-gcm) setup_ipsec ;;
-	aegis-gcm) setup_aegis_gcm ;;
-	aegis-chacha) setup_aegis_chacha ;;
-	aegis-relay) setup_aegis_relay ;;
-	*) fail "unknown tunnel '$c'" ;;
-	esac
-	bg_ready "${S_NS[$c]}" "iperf3 -s" bash -c 'echo READY; exec iperf3 -s -p 5201'
-	# The tunnel works end to end, and the server listens, before anything is timed.
-	wait_until 20 ping_ok "$c"
-	wait_until 10 listening "$c"
-	log "set up $c: ${C_NS[$c]} -> ${S_NS[$c]} ${ADDR[$c]} via ${DEV[$c]}, mtu $(mtu "$c")"
-done
-
-for r in $(seq "$RUNS"); do
+main() {
+	local c ns r mtu_re='mtu ([0-9]+)'
+	log "tunnels: $CASES; $RUNS run(s) of ${TIME}s, $PINGS pings"
+	ROOT_IP=''
 	for c in $CASES; do
-		log "run $r/$RUNS: $c"
-		measure "$c" "$r"
+		case $c in
+		veth) setup_veth ;;
+		wireguard) setup_wireguard ;;
+		ipsec-gcm) setup_ipsec ;;
+		aegis-gcm) setup_aegis_gcm ;;
+		aegis-chacha) setup_aegis_chacha ;;
+		aegis-relay) setup_aegis_relay ;;
+		*) fail "unknown tunnel '$c' (BENCH_CASES)" ;;
+		esac
 	done
-done
+	modprobe -a wireguard esp4 || fail "setup: modprobe wireguard esp4"
+	printf '%s' "$ROOT_IP" | ip -batch - || fail "setup: namespaces and veths"
+	for ns in "${NSES[@]}"; do
+		printf '%s' "${NS_IP[$ns]}" | ip -n "$ns" -batch - || fail "setup: ip in $ns"
+	done
+	for ns in "${NSES[@]}"; do
+		[ -z "${NS_CTL[$ns]:-}" ] && continue
+		ip netns exec "$ns" bash -ec "${NS_CTL[$ns]}" || fail "setup: commands in $ns:"$'\n'"${NS_CTL[$ns]}"
+	done
+	# Long-lived helpers: aegis sockets, the ESP-in-UDP sockets, iperf3 servers.
+	for ns in "${NSES[@]}"; do
+		if [[ $ns == n[0-9] ]]; then
+			bg "$ns" bound "aegisctl bind" aegisctl bind aegis0 udp4 $((5100 + ${ns#n}))
+		elif [[ $ns == bi[0-9] ]]; then
+			bg "$ns" READY "the UDP_ENCAP socket" python3 -c "$ESP_HOLDER"
+		fi
+	done
+	for c in $CASES; do
+		bg "${S_NS[$c]}" "listening" "iperf3 -s" iperf3 -s -p 5201 --forceflush
+	done
+	log "setup done ($(elapsed))"
+	# Every tunnel carries a ping before anything is timed.
+	for c in $CASES; do
+		ping_ok() { ip netns exec "${C_NS[$c]}" ping -n -c 1 -W 1 "${ADDR[$c]}" >/dev/null 2>&1; }
+		wait_until 30 ping_ok
+		[[ $(ip -n "${C_NS[$c]}" -o link show dev "${DEV[$c]}") =~ $mtu_re ]] && MTU[$c]=${BASH_REMATCH[1]}
+		log "$c: ${C_NS[$c]} -> ${S_NS[$c]} ${ADDR[$c]} via ${DEV[$c]} (mtu ${MTU[$c]:-?}) works"
+	done
 
-mkdir -p "$(dirname "$OUT")"
-{
+	for r in $(seq "$RUNS"); do
+		for c in $CASES; do
+			log "run $r/$RUNS: $c ($(elapsed))"
+			measure "$c" "$r"
+		done
+	done
+
 	for c in $CASES; do
 		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "${C_NS[$c]}" "${S_NS[$c]}" "${ADDR[$c]}" \
-			"${DEV[$c]}" "$(mtu "$c")"
-	done
-} >"$work/cases.tsv"
-python3 tools/bench-report.py summarize "$work" "$OUT" \
-	--runs "$RUNS" --time "$TIME" --pings "$PINGS" --quick "${BENCH_QUICK:-0}"
+			"${DEV[$c]}" "${MTU[$c]:-0}"
+	done >"$work/cases.tsv"
+	log "measured ($(elapsed))"
+	python3 tools/bench-report.py summarize "$work" "$OUT" \
+		--runs "$RUNS" --time "$TIME" --pings "$PINGS" --quick "${BENCH_QUICK:-0}"
+}
+
+# All of the script is read before main runs: editing it during a run is harmless.
+main "$@"
+exit

@@ -101,8 +101,20 @@ def iperf_result(path):
     return r, None
 
 
+def cpu_fields(words):
+    """user..steal of a /proc/stat "cpu" line (split), as ints."""
+    return [int(x) for x in words[1:9]]
+
+
+def busy_total(a, b):
+    d = [y - x for x, y in zip(a, b)]
+    total = sum(d)
+    return total - d[3] - d[4], total  # busy = all but idle and iowait
+
+
 def cpu_delta(path):
-    """(busy CPU-seconds, busy fraction of all CPUs) between two /proc/stat lines."""
+    """(busy CPU-seconds, busy fraction of all CPUs) between the two /proc/stat
+    lines taken around the whole iperf3 client (its start included)."""
     try:
         with open(path) as f:
             lines = [ln.split() for ln in f if ln.startswith("cpu ")]
@@ -110,12 +122,35 @@ def cpu_delta(path):
         return None, None
     if len(lines) != 2:
         return None, None
-    a, b = ([int(x) for x in ln[1:9]] for ln in lines)  # user..steal
-    d = [y - x for x, y in zip(a, b)]
-    total = sum(d)
-    busy = total - d[3] - d[4]  # minus idle and iowait
-    hz = os.sysconf("SC_CLK_TCK")
-    return busy / hz, (busy / total if total else None)
+    busy, total = busy_total(cpu_fields(lines[0]), cpu_fields(lines[1]))
+    return busy / os.sysconf("SC_CLK_TCK"), (busy / total if total else None)
+
+
+def cpu_window(path):
+    """(busy CPUs on average, busy fraction, seconds) over the sampler's
+    intervals in which the client's device sent traffic (tx_packets grew by at
+    least a quarter of the largest step): the steady part of the run."""
+    rows = []
+    try:
+        with open(path) as f:
+            for ln in f:
+                w = ln.split()
+                if len(w) >= 11 and w[2] == "cpu":
+                    rows.append((float(w[0]), int(w[1]), cpu_fields(w[2:])))
+    except (OSError, ValueError):
+        return None
+    steps = [(b[1] - a[1], a, b) for a, b in zip(rows, rows[1:])]
+    if not steps:
+        return None
+    top = max(st[0] for st in steps)
+    busy = total = secs = 0
+    for dtx, a, b in steps:
+        if top > 0 and dtx >= max(1, top / 4):
+            bz, tt = busy_total(a[2], b[2])
+            busy, total, secs = busy + bz, total + tt, secs + (b[0] - a[0])
+    if secs <= 0 or total <= 0:
+        return None
+    return busy / os.sysconf("SC_CLK_TCK") / secs, busy / total, secs
 
 
 def ping_result(path):
@@ -143,11 +178,19 @@ def one_run(d):
     else:
         run.update(tcp1_mbps=r["bps"] / 1e6, tcp1_bytes=r["bytes"], tcp1_seconds=r["seconds"],
                    tcp_mss=r["mss"], tcp1_retransmits=r["retransmits"])
+        win = cpu_window(os.path.join(d, "tcp1.samples"))
+        if win and r["bps"] > 0:
+            # busy CPU-seconds per second of traffic / gigabits per second
+            run["cpu_s_per_gbit"] = win[0] / (r["bps"] / 1e9)
+            run["cpu_busy_pct"] = 100 * win[1]
+            run["cpu_window_s"] = win[2]
         busy_s, frac = cpu_delta(os.path.join(d, "tcp1.cpu"))
         if busy_s is not None and r["bytes"] > 0:
-            run["cpu_busy_s"] = busy_s
-            run["cpu_s_per_gbit"] = busy_s / (r["bytes"] * 8 / 1e9)
-            run["cpu_busy_pct"] = 100 * frac if frac is not None else None
+            run["cpu_whole_run_busy_s"] = busy_s
+            run["cpu_whole_run_s_per_gbit"] = busy_s / (r["bytes"] * 8 / 1e9)
+            if "cpu_s_per_gbit" not in run:  # no usable samples: the whole run
+                run["cpu_s_per_gbit"] = run["cpu_whole_run_s_per_gbit"]
+                run["cpu_busy_pct"] = 100 * frac if frac is not None else None
     r, e = iperf_result(os.path.join(d, "tcp4.json"))
     if e:
         errors.append("tcp4: " + e)
