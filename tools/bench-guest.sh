@@ -315,10 +315,12 @@ main() {
 	for ns in "${NSES[@]}"; do
 		printf '%s' "${NS_IP[$ns]}" | ip -n "$ns" -batch - || fail "setup: ip in $ns"
 	done
+	log "setup: namespaces, links, addresses, xfrm ($(elapsed))"
 	for ns in "${NSES[@]}"; do
 		[ -z "${NS_CTL[$ns]:-}" ] && continue
 		ip netns exec "$ns" bash -ec "${NS_CTL[$ns]}" || fail "setup: commands in $ns:"$'\n'"${NS_CTL[$ns]}"
 	done
+	log "setup: wg and aegisctl configuration ($(elapsed))"
 	# Long-lived helpers: aegis sockets, the ESP-in-UDP sockets, iperf3 servers.
 	for ns in "${NSES[@]}"; do
 		if [[ $ns == n[0-9] ]]; then

@@ -39,6 +39,7 @@ METRICS = [
     # key, column title, format
     ("tcp1_mbps", "TCP 1 Mbit/s", "{:.1f}"),
     ("tcp4_mbps", "TCP 4 Mbit/s", "{:.1f}"),
+    ("tcp1_retransmits", "TCP 1 retr", "{:.0f}"),
     ("udp_kpps", "UDP64 kpps", "{:.1f}"),
     ("rtt_avg_ms", "RTT avg ms", "{:.3f}"),
     ("rtt_p99_ms", "RTT p99 ms", "{:.3f}"),
@@ -330,14 +331,17 @@ def chart(res, png):
             for c in cs:
                 m = res["cases"][c]["median"]
                 f.write(f'"{c}" {m.get("tcp1_mbps") or 0:.2f} {m.get("tcp4_mbps") or 0:.2f}\n')
-        ymax = max([res["cases"][c]["median"].get(k) or 1 for c in cs for k in ("tcp1_mbps", "tcp4_mbps")])
+        vals = [res["cases"][c]["median"].get(k) for c in cs for k in ("tcp1_mbps", "tcp4_mbps")]
+        vals = [v for v in vals if v] or [1]
+        ymax = 10 ** math.ceil(math.log10(max(vals) * 2))
+        ymin = 10 ** math.floor(math.log10(min(vals) / 1.5))
         script = f"""
 set terminal pngcairo size 1100,620 font "Sans,11"
 set output "{png}"
 set title "AegisRay benchmark: TCP throughput per tunnel (median of {res['meta']['runs']} runs, qemu TCG guest, 2 vCPUs)"
 set ylabel "Mbit/s (log scale)"
 set logscale y
-set yrange [1:{ymax * 4:.0f}]
+set yrange [{ymin:g}:{ymax:g}]
 set grid ytics mytics
 set style data histograms
 set style histogram clustered gap 1.5
@@ -371,7 +375,7 @@ def markdown(res, png_name, have_png):
     errors = [f"- {c} run {i}: {e}" for c in ORDER if c in res["cases"]
               for i, r in enumerate(res["cases"][c]["runs"], 1) for e in r.get("errors", [])]
     loaded = host.get("loaded")
-    setup_rows = ["| tunnel | device | MTU | TCP MSS | client → server |", "|---|---|---:|---:|---|"]
+    setup_rows = ["| tunnel | device | MTU | TCP MSS | client → server |", "|---|---|---:|---:|---|"]  # noqa: E501
     for c in [c for c in ORDER if c in res["cases"]]:
         d = res["cases"][c]
         mss = d["median"].get("tcp_mss")
@@ -425,10 +429,16 @@ def markdown(res, png_name, have_png):
       "(`-u -l 64 -b 0`); thousands of datagrams per second *received* (sent minus lost).")
     w("- **RTT avg / p99**: ping through the tunnel, 10 ms apart; p99 is the nearest-rank "
       "99th percentile of the individual times.")
-    w("- **CPU s/Gbit**: busy guest CPU-seconds (all vCPUs, from `/proc/stat`: everything "
-      "but idle and iowait) during the 1-stream TCP run, divided by the gigabits received. "
-      "Under TCG both vCPUs are usually saturated (see **CPU busy %**), so this is roughly "
-      "the inverse of throughput; it becomes meaningful on real hardware.")
+    w("- **TCP 1 retr**: TCP retransmissions during the 1-stream run (iperf3's count on the "
+      "sender). On a clean veth path any retransmission means the tunnel dropped packets.")
+    w("- **CPU s/Gbit**: busy guest CPU-seconds (all vCPUs, from `/proc/stat` deltas: "
+      "everything but idle and iowait) per gigabit, during the 1-stream TCP run. A sampler "
+      "reads `/proc/stat` and the client device's `tx_packets` every 0.25 s; only the "
+      "intervals in which traffic flowed count, so the start of the iperf3 process (which "
+      "costs a lot of CPU under TCG) is left out. **CPU busy %** is the busy share of both "
+      "vCPUs over those intervals. Under TCG the guest is CPU-bound, so this is roughly the "
+      "inverse of throughput; it becomes a figure of its own on real hardware. The cost of "
+      "the whole iperf3 run, start included, is in results.json (`cpu_whole_run_s_per_gbit`).")
     w("- **% of veth**: TCP 1-stream throughput against the plain veth ceiling.")
     w("")
     if have_png:
