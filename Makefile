@@ -20,7 +20,7 @@ ifeq ($(origin KDIR),undefined)
     endif
   endif
 endif
-KVER = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+KVER = $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -30,6 +30,7 @@ UNITDIR ?= /lib/systemd/system
 DATADIR := $(PREFIX)/share/aegisray
 
 B := build
+TEMPLATES := $(wildcard configs/templates/*.yaml)
 PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl yaml-0.1
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
@@ -144,7 +145,7 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' packaging/aegis-agent.service \
 		> $(DESTDIR)$(UNITDIR)/aegis-agent.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/aegis-agent.service
-	install -m 0644 configs/templates/*.yaml $(DESTDIR)$(DATADIR)/templates/
+	$(if $(TEMPLATES),install -m 0644 $(TEMPLATES) $(DESTDIR)$(DATADIR)/templates/)
 	@if [ -z "$(DESTDIR)" ]; then depmod -a $(KVER); else depmod -b $(DESTDIR) -a $(KVER) 2>/dev/null || true; fi
 
 uninstall:

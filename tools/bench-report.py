@@ -400,16 +400,21 @@ def markdown(res, png_name, have_png):
       "emulated, so anything AES-GCM is penalised far more than ChaCha20. Only compare "
       "like with like, measured in the same boot: aegis0 AES-GCM against IPsec AES-GCM, "
       "aegis0 ChaCha20-Poly1305 against WireGuard.")
+    load_note = ""
+    if host.get("before"):
+        load_note = (f"host load average {host.get('before')} before and {host.get('after')} after"
+                     + (f", peak 1-minute load {host['peak_load_1min']:g}" if "peak_load_1min" in host else "")
+                     + (f", up to {host['other_qemu_peak']} other qemu guest(s) running alongside"
+                        if host.get("other_qemu_peak") else ""))
     if loaded or loaded is None:
-        w("- These figures were taken on a **shared, loaded machine** (2 cores, other "
-          "engineers running qemu guests at the same time"
-          + (f"; host load average {host.get('before')} before and {host.get('after')} after"
-             if host.get("before") else "")
+        w(f"- These figures were taken on a **shared, loaded machine** ({host.get('cores', 2)} cores, "
+          "other engineers running qemu guests at the same time"
+          + (f"; {load_note}" if load_note else "")
           + "). Expect noise of tens of percent between runs; the runs of all tunnels are "
           "interleaved so that a busy phase hits every tunnel alike, and each figure is "
           "a median.")
     else:
-        w(f"- Host load average: {host.get('before')} before, {host.get('after')} after the run.")
+        w(f"- The host was otherwise quiet: {load_note}.")
     w("- The `aegisray` module is not optimised yet; the targets below are where it should "
       "get to, and the verdicts are reported as measured.")
     if meta.get("quick"):
@@ -510,13 +515,17 @@ def docs(a):
         host["before"] = a.host_before
     if a.host_after:
         host["after"] = a.host_after
+    if a.host_peak is not None:
+        host["peak_load_1min"] = a.host_peak
     if a.host_qemus is not None:
-        host["other_qemu_processes"] = a.host_qemus
+        host["other_qemu_peak"] = a.host_qemus
+    host["cores"] = os.cpu_count()
     try:
-        cores = os.cpu_count() or 1
         loads = [float(x.split()[0]) for x in (a.host_before, a.host_after) if x]
+        if a.host_peak is not None:
+            loads.append(a.host_peak)
         # The bench's own guest keeps about 2 cores busy; more than that is others.
-        host["loaded"] = bool(loads and max(loads) > cores + 0.5) or bool(a.host_qemus)
+        host["loaded"] = bool(a.host_qemus) or bool(loads and max(loads) > (os.cpu_count() or 1) + 1)
     except ValueError:
         host["loaded"] = None
     with open(a.results, "w") as f:
@@ -545,6 +554,7 @@ def main():
     d.add_argument("png")
     d.add_argument("--host-before")
     d.add_argument("--host-after")
+    d.add_argument("--host-peak", type=float)
     d.add_argument("--host-qemus", type=int)
     a = p.parse_args()
     summarize(a) if a.cmd == "summarize" else docs(a)
