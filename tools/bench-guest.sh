@@ -263,6 +263,13 @@ client() {
 			read -rt 0.25 -u "$nap_fd" || true
 		done
 	}
+	# The client netns' TCP counters (retransmits, reordering, DSACKs).
+	snap() {
+		local l f
+		for f in /proc/net/netstat /proc/net/snmp; do
+			while IFS= read -r l; do echo "$l"; done <"$f"
+		done >"$d/$1"
+	}
 	one() { # one TEST IPERF-ARGS...
 		local name=$1 rc=0
 		shift
@@ -275,11 +282,13 @@ client() {
 	# RTT first, on an idle path.
 	timeout $((pings / 20 + 60)) ping -n -c "$pings" -i 0.01 -W 2 "$addr" >"$d/ping.txt" 2>&1 ||
 		echo "ping incomplete: $(tail -n 2 "$d/ping.txt")"
+	snap tcp1.mib0
 	sample >"$d/tcp1.samples" &
 	spid=$!
 	one tcp1
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
+	snap tcp1.mib1
 	one tcp4 -P 4
 	one udp -u -l 64 -b 0
 	# Let the UDP flood drain (queues, workers) before the next tunnel.
