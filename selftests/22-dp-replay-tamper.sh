@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dp.sh"
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 pcap=$(mktemp)
 ip netns exec n2 tcpdump -U -n -i v21 -w "$pcap" 'udp and dst port 5102' 2>/dev/null &
 tpid=$!

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/dp.sh"
 TMPDIR=$(mktemp -d)
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 rx_dropped() { ip -n "n$1" -j -s link show aegis0 | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])'; }
 rxd1=$(rx_dropped 1) rxd2=$(rx_dropped 2)
 ip netns exec n2 iperf3 -s -D -p 5201 >/dev/null

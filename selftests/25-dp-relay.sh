@@ -7,24 +7,7 @@
 . "$(dirname "$0")/dp.sh"
 tmp=$(mktemp -d)
 
-dp_node 1
-dp_node 2
-dp_node 3
-dp_wire 1 2
-dp_wire 2 3
-# Hops 1-2 and 2-3; 2 relays for both.
-dp_peer 1 2
-dp_peer 2 1 4 relay on
-dp_peer 2 3 4 relay on
-dp_peer 3 2
-dp_keys 1 2
-dp_keys 2 3
-# 1 and 3 know each other only via 2, with end-to-end keys.
-ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
-ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
-dp_route 1 3 3
-dp_route 3 1 1
-dp_keys 1 3 chacha20poly1305
+dp_relay_line
 
 ip netns exec n2 tcpdump -U -n -i v21 -w "$tmp/b.pcap" udp 2>/dev/null &
 tpid=$!

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dp.sh"
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 ip -n n1 addr add 100.64.9.9/16 dev aegis0
 # 2 routes only 100.64.0.1 to node 1; 100.64.9.9 is not node 1's.
 ip netns exec n1 ping -c 3 -i 0.1 -W 1 -I 100.64.9.9 100.64.0.2 >/dev/null &&

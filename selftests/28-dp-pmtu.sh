@@ -7,10 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dp.sh"
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 # A LAN host (9) behind node 1, which routes for it.
 ip netns add n9
 DP_NODES+=(9)

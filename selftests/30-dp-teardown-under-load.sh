@@ -14,14 +14,8 @@ load() {
 	[ "$(dp_stat 2 1 rx_packets)" -gt 100 ] || fail "no load"
 }
 
-setup() {
-	dp_node 1
-	dp_node 2
-	dp_wire 1 2
-	dp_pair 1 2
-}
 
-setup
+dp_two_nodes
 load
 ip -n n2 link del aegis0
 ip -n n1 link del aegis0
@@ -29,14 +23,14 @@ log "device delete under load"
 dp_cleanup
 wait_module_idle
 
-setup
+dp_two_nodes
 load
 modprobe -r aegisray || fail "rmmod under load"
 log "rmmod under load"
 dp_cleanup
 modprobe aegisray
 
-setup
+dp_two_nodes
 load
 # Kill everything in the namespaces and delete them while packets fly.
 dp_cleanup

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dp.sh"
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 ip netns exec n1 ping -c 2 -i 0.2 100.64.0.2 >/dev/null || fail "ping before"
 ip netns exec n1 udpprobe fuzz 10.201.2.2 5102 50000 1 >/dev/null
 ip netns exec n1 udpprobe fuzz fd20:1:2::2 5102 50000 2 >/dev/null 2>&1 || true

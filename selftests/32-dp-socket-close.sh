@@ -6,10 +6,7 @@
 . "$(dirname "$0")/dp.sh"
 tmp=$(mktemp -d)
 
-dp_node 1
-dp_node 2
-dp_wire 1 2
-dp_pair 1 2
+dp_two_nodes
 ip netns exec n1 ping -c 2 -i 0.2 100.64.0.2 >/dev/null || fail "ping before"
 ip netns exec n2 aegisctl monitor >"$tmp/ntf" 2>&1 &
 on_exit "kill $! 2>/dev/null"

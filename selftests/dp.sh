@@ -135,3 +135,31 @@ for part in sys.argv[1].split("."):
     n = n.get(part, 0) if isinstance(n, dict) else 0
 print(n)' "$3"
 }
+
+# dp_two_nodes: the common topology, nodes 1 and 2 on one veth with keys.
+dp_two_nodes() {
+	dp_node 1
+	dp_node 2
+	dp_wire 1 2
+	dp_pair 1 2
+}
+
+# dp_relay_line: nodes 1 - 2 - 3 on two veths (no path between 1 and 3);
+# 2 relays for both; 1 and 3 reach each other via 2 with end-to-end keys.
+dp_relay_line() {
+	local n
+	for n in 1 2 3; do dp_node "$n"; done
+	dp_wire 1 2
+	dp_wire 2 3
+	dp_peer 1 2
+	dp_peer 2 1 4 relay on
+	dp_peer 2 3 4 relay on
+	dp_peer 3 2
+	dp_keys 1 2
+	dp_keys 2 3
+	ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
+	ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
+	dp_route 1 3 3
+	dp_route 3 1 1
+	dp_keys 1 3 chacha20poly1305
+}

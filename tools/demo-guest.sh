@@ -15,20 +15,7 @@ ip -d link show aegis0
 ip link del aegis0
 
 step "Three nodes: 1 <-> 2 <-> 3 (no underlay path between 1 and 3)"
-for n in 1 2 3; do dp_node "$n"; done
-dp_wire 1 2
-dp_wire 2 3
-dp_peer 1 2
-dp_peer 2 1 4 relay on
-dp_peer 2 3 4 relay on
-dp_peer 3 2
-dp_keys 1 2 aes-gcm
-dp_keys 2 3 aes-gcm
-ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
-ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
-dp_route 1 3 3
-dp_route 3 1 1
-dp_keys 1 3 chacha20poly1305
+dp_relay_line
 
 step "Ping every pair (IPv4 and IPv6 overlay)"
 for a in 1 2 3; do
