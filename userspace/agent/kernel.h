@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent's view of the kernel: the aegis0 device over rtnetlink
+ * (libnl-route-3: create, address, MTU, up, routes, delete) and the
+ * aegisray genl family (libnl-genl-3 via common/genl.c and aegis_nl.c:
+ * bind the socket, nodes, keys, prefixes, notifications).
+ *
+ * Every function returns 0 or a negative errno and writes a one-line
+ * reason to k->err (with the kernel's extack text when it gave one).
+ */
+#ifndef AGENT_KERNEL_H
+#define AGENT_KERNEL_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/aegisray.h>
+
+#include "aegis_nl.h"
+#include "genl.h"
+#include "netaddr.h"
+
+#define KERNEL_ERR_SIZE 512
+
+struct nl_sock;
+
+struct kernel {
+	struct aegis_genl genl;		/* requests */
+	struct aegis_genl events;	/* the notify group */
+	struct nl_sock *rtnl;		/* libnl-route */
+	char ifname[IFNAMSIZ];
+	uint32_t ifindex;
+	bool created;			/* we made the device: delete on exit */
+	char err[KERNEL_ERR_SIZE];
+};
+
+/*
+ * Open the sockets: genl (resolves the family; -ENOENT with "module
+ * aegisray is not loaded" if it is missing, after trying modprobe through
+ * the rtnl autoload of "ip link add"), events (subscribed) and rtnl.
+ */
+int kernel_open(struct kernel *k);
+void kernel_close(struct kernel *k);
+
+/*
+ * Find ifname; create it (type aegisray) if absent and remember that.
+ * Then set the MTU and bring it up.
+ */
+int kernel_dev_ensure(struct kernel *k, const char *ifname, uint32_t mtu);
+/* Delete the device if kernel_dev_ensure created it. */
+int kernel_dev_remove_if_created(struct kernel *k);
+/* Does the device still exist? */
+bool kernel_dev_exists(struct kernel *k);
+
+/* Add an address (prefix length plen) to the device; EEXIST is fine. */
+int kernel_addr_add(struct kernel *k, const struct aegis_addr *a, uint8_t plen);
+/* Routes via the device (proto static, scope link); EEXIST / ENOENT fine. */
+int kernel_route_add(struct kernel *k, const struct aegis_prefix *p);
+int kernel_route_del(struct kernel *k, const struct aegis_prefix *p);
+
+/* Bind the UDP socket fd and set our node id (AEGIS_CMD_DEV_SET). */
+int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id);
+
+/*
+ * Nodes. kernel_node_set creates the node if needed (NODE_NEW, then
+ * NODE_SET on -EEXIST). endpoint may be NULL; via NULL = direct.
+ */
+int kernel_node_set(struct kernel *k, const uint8_t *id,
+		    const struct aegis_endpoint *endpoint, const uint8_t *via,
+		    uint16_t keepalive, uint32_t flags);
+int kernel_node_del(struct kernel *k, const uint8_t *id);
+/* Statistics and endpoint of one node. */
+int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_node *out);
+
+/* Keys. key->enc/dec hold the secrets; the caller wipes key. */
+int kernel_key_new(struct kernel *k, const struct aegis_key *key);
+int kernel_key_swap(struct kernel *k, const uint8_t *id);
+int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot);
+/* Metadata of one slot (-ENOENT if empty). */
+int kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
+		   struct aegis_key *out);
+
+int kernel_prefix_add(struct kernel *k, const uint8_t *id,
+		      const struct aegis_prefix *p);
+int kernel_prefix_del(struct kernel *k, const uint8_t *id,
+		      const struct aegis_prefix *p);
+
+/* A notification, decoded. */
+struct kernel_event {
+	uint8_t cmd;			/* AEGIS_CMD_NTF_* */
+	uint32_t ifindex;
+	bool has_node;
+	struct aegis_node node;
+	bool has_key;
+	struct aegis_key key;
+};
+
+typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);
+
+/* The fd to poll for notifications. */
+int kernel_events_fd(const struct kernel *k);
+/* Read what is queued (non-blocking) and call fn for each notification of
+ * our device. -ENOBUFS means some were lost (fn is not told which). */
+int kernel_events_read(struct kernel *k, kernel_event_fn fn, void *arg);
+
+#endif /* AGENT_KERNEL_H */

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control packets: the long-header form (first byte 1xxxxxxx) on the same
+ * UDP socket as data. The kernel leaves these on the socket for the agent
+ * (kernel/messages.h). Every size and offset of the control wire format is
+ * here.
+ *
+ * Header (QUIC v1 long-header shaped, RFC 9000 17.2), 26 bytes:
+ *
+ *   0      first byte: 0xc0 | qtype << 4 | 4 random bits
+ *   1..4   version 0x00000001
+ *   5      DCID length (8)      6..13  DCID
+ *   14     SCID length (8)      15..22 SCID
+ *   23     message type (WIRE_MSG_*)
+ *   24..25 body length, big endian (bytes after the header)
+ *
+ * qtype is 0 (Initial) for PROBE and INIT, 2 (Handshake) for HELLO, RESP
+ * and CONFIRM, 3 (Retry) for COOKIE. The SCID is the sender's handshake
+ * index; the DCID echoes the peer's SCID (random on a first packet).
+ * Integers are big endian.
+ *
+ * Bodies:
+ *   PROBE   zero padding; the whole datagram is at least WIRE_MIN_INITIAL.
+ *   HELLO   u16 cert_len, cert (DER): "this is who answers here".
+ *   INIT    u64 sender_index | u64 timestamp_ns | responder_id[32] |
+ *           eph_pub[32] | u8 cipher_pref | u8 flags | routes |
+ *           u16 cert_len, cert | u16 pad_len, zero pad |
+ *           u16 sig_len, sig | mac1[16] | mac2[16]
+ *           sig: RSA-PSS-SHA256 over bytes [0, offset of sig_len).
+ *           pad makes the datagram at least WIRE_MIN_INITIAL bytes.
+ *   RESP    u64 sender_index | u64 receiver_index | eph_pub[32] |
+ *           u8 cipher | u8 flags | routes | u16 oaep_len, oaep |
+ *           u16 cert_len, cert | u16 sig_len, sig | mac1[16] | mac2[16]
+ *           oaep: 32-byte secret, RSA-OAEP-SHA256 to the initiator's key.
+ *           sig: RSA-PSS-SHA256 over INIT[0, its mac1) || RESP[0, offset
+ *           of sig_len).
+ *   CONFIRM u64 sender_index (initiator's) | u64 receiver_index
+ *           (responder's) | tag[32] = HMAC-SHA256(confirm_key,
+ *           "aegisray confirm" || transcript hash)
+ *   COOKIE  u64 receiver_index (the INIT's sender_index) | echo[16] (the
+ *           INIT's mac1) | cookie[16]
+ *
+ *   routes: u8 count, then count x (u8 family 4|6, u8 prefix length,
+ *           4 or 16 address bytes).
+ *
+ * mac1 = HMAC-SHA256(SHA-256("aegisray mac1" || receiver node id),
+ *        bytes [0, mac1))[0..16]: cheap proof that the sender knows whom it
+ *        talks to. mac2 = HMAC-SHA256(cookie, bytes [0, mac2))[0..16], or
+ *        zero without a cookie.
+ */
+#ifndef AGENT_WIRE_H
+#define AGENT_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/aegisray.h>
+
+#include "netaddr.h"
+
+#define WIRE_HDR_LEN		26
+#define WIRE_VERSION		0x00000001u
+#define WIRE_CID_LEN		8
+#define WIRE_MIN_INITIAL	1200	/* PROBE and INIT datagrams */
+#define WIRE_MAX_DATAGRAM	4096
+#define WIRE_MAC_LEN		16
+#define WIRE_X25519_LEN		32
+#define WIRE_SECRET_LEN		32	/* the OAEP-wrapped secret */
+#define WIRE_TAG_LEN		32	/* CONFIRM */
+#define WIRE_COOKIE_LEN		16
+#define WIRE_MAX_ROUTES		64
+#define WIRE_MAX_CERT		2048
+#define WIRE_MAX_SIG		512	/* RSA-4096 */
+
+#define WIRE_QTYPE_INITIAL	0
+#define WIRE_QTYPE_HANDSHAKE	2
+#define WIRE_QTYPE_RETRY	3
+
+enum wire_msg {
+	WIRE_MSG_PROBE = 1,
+	WIRE_MSG_HELLO,
+	WIRE_MSG_INIT,
+	WIRE_MSG_RESP,
+	WIRE_MSG_CONFIRM,
+	WIRE_MSG_COOKIE,
+};
+
+const char *wire_msg_name(unsigned int type);
+
+struct wire_hdr {
+	uint8_t msg;			/* enum wire_msg */
+	uint8_t dcid[WIRE_CID_LEN];
+	uint8_t scid[WIRE_CID_LEN];
+	uint16_t body_len;
+};
+
+/* Parsed views point into the datagram; nothing is copied. */
+struct wire_routes {
+	unsigned int n;
+	struct aegis_prefix p[WIRE_MAX_ROUTES];
+};
+
+struct wire_init {
+	uint64_t sender_index;
+	uint64_t timestamp;
+	const uint8_t *responder_id;	/* 32 */
+	const uint8_t *eph_pub;		/* 32 */
+	uint8_t cipher_pref;
+	uint8_t flags;
+	struct wire_routes routes;
+	const uint8_t *cert;
+	size_t cert_len;
+	const uint8_t *sig;
+	size_t sig_len;
+	size_t signed_len;		/* bytes [0, signed_len) are signed */
+	size_t mac1_off;		/* offset of mac1 in the datagram */
+	const uint8_t *mac1;
+	const uint8_t *mac2;
+};
+
+struct wire_resp {
+	uint64_t sender_index;
+	uint64_t receiver_index;
+	const uint8_t *eph_pub;
+	uint8_t cipher;
+	uint8_t flags;
+	struct wire_routes routes;
+	const uint8_t *oaep;
+	size_t oaep_len;
+	const uint8_t *cert;
+	size_t cert_len;
+	const uint8_t *sig;
+	size_t sig_len;
+	size_t signed_len;
+	size_t mac1_off;
+	const uint8_t *mac1;
+	const uint8_t *mac2;
+};
+
+struct wire_confirm {
+	uint64_t sender_index;
+	uint64_t receiver_index;
+	const uint8_t *tag;		/* 32 */
+};
+
+struct wire_cookie {
+	uint64_t receiver_index;
+	const uint8_t *echo;		/* 16 */
+	const uint8_t *cookie;		/* 16 */
+};
+
+struct wire_hello {
+	const uint8_t *cert;
+	size_t cert_len;
+};
+
+/* Is this datagram a control packet (long header)? */
+static inline bool wire_is_control(const uint8_t *buf, size_t len)
+{
+	return len >= 1 && (buf[0] & 0x80);
+}
+
+/*
+ * Decoders: 0, or -EBADMSG for anything truncated, oversized, with
+ * trailing bytes, a wrong version, wrong CID lengths or counts out of range.
+ */
+int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr);
+int wire_parse_init(const uint8_t *buf, size_t len, struct wire_init *m);
+int wire_parse_resp(const uint8_t *buf, size_t len, struct wire_resp *m);
+int wire_parse_confirm(const uint8_t *buf, size_t len, struct wire_confirm *m);
+int wire_parse_cookie(const uint8_t *buf, size_t len, struct wire_cookie *m);
+int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m);
+
+/*
+ * Encoder: a growing buffer. Functions append; on overflow they set
+ * w->overflow and do nothing, so that callers check once at the end.
+ */
+struct wire_buf {
+	uint8_t data[WIRE_MAX_DATAGRAM];
+	size_t len;
+	bool overflow;
+};
+
+/* Writes the header with body length 0; wire_finish() fixes it up. */
+void wire_begin(struct wire_buf *w, enum wire_msg msg, const uint8_t *dcid,
+		const uint8_t *scid);
+void wire_put_u8(struct wire_buf *w, uint8_t v);
+void wire_put_u16(struct wire_buf *w, uint16_t v);
+void wire_put_u64(struct wire_buf *w, uint64_t v);
+void wire_put_bytes(struct wire_buf *w, const void *p, size_t n);
+void wire_put_zeros(struct wire_buf *w, size_t n);
+void wire_put_routes(struct wire_buf *w, const struct aegis_prefix *p,
+		     unsigned int n);
+/* Sets the body length. 0, or -EMSGSIZE after an overflow. */
+int wire_finish(struct wire_buf *w);
+
+/* A PROBE datagram (padded). */
+int wire_build_probe(struct wire_buf *w, const uint8_t *scid);
+/* A HELLO carrying cert. */
+int wire_build_hello(struct wire_buf *w, const uint8_t *dcid,
+		     const uint8_t *scid, const uint8_t *cert, size_t cert_len);
+
+#endif /* AGENT_WIRE_H */
