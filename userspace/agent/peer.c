@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The peer table: lookups, allocation, retry scheduling. A fixed array in
+ * struct agent: the mesh sizes this agent targets are small, and a fixed
+ * table means no allocation on the packet path.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/rand.h>
+
+#include "agent.h"
+#include "hex.h"
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+uint64_t wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+const char *peer_state_name(enum peer_state st)
+{
+	switch (st) {
+	case PEER_UNKNOWN:
+		return "unknown";
+	case PEER_HANDSHAKE:
+		return "handshake";
+	case PEER_ESTABLISHED:
+		return "established";
+	case PEER_FAILED:
+		return "failed";
+	}
+	return "?";
+}
+
+struct peer *peer_find_id(struct agent *a, const uint8_t *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < AGENT_MAX_PEERS; i++) {
+		struct peer *p = &a->peers[i];
+
+		if (p->used && p->has_id && !memcmp(p->id, id, AEGIS_NODE_ID_LEN))
+			return p;
+	}
+	return NULL;
+}
+
+struct peer *peer_find_init_index(struct agent *a, uint64_t index)
+{
+	unsigned int i;
+
+	for (i = 0; i < AGENT_MAX_PEERS; i++) {
+		struct peer *p = &a->peers[i];
+
+		if (p->used && p->init_inflight && p->init.sender_index == index)
+			return p;
+	}
+	return NULL;
+}
+
+struct peer *peer_find_static(struct agent *a, int static_idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < AGENT_MAX_PEERS; i++) {
+		struct peer *p = &a->peers[i];
+
+		if (p->used && p->static_idx == static_idx)
+			return p;
+	}
+	return NULL;
+}
+
+struct peer *peer_alloc(struct agent *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < AGENT_MAX_PEERS; i++) {
+		struct peer *p = &a->peers[i];
+
+		if (!p->used) {
+			memset(p, 0, sizeof(*p));
+			p->used = true;
+			p->static_idx = -1;
+			p->state = PEER_UNKNOWN;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Forget the in-flight initiation and its cookie. */
+void peer_reset_session(struct peer *p)
+{
+	if (p->init_inflight)
+		hs_init_clear(&p->init);
+	p->init_inflight = false;
+	p->has_cookie = false;
+}
+
+/*
+ * Exponential backoff with jitter: 1, 2, 4 ... 30 s, plus up to a quarter
+ * more at random so that a mesh restarted at once does not synchronise.
+ */
+void peer_schedule_retry(struct agent *a, struct peer *p, uint64_t now)
+{
+	uint64_t delay = RETRY_BASE_MS;
+	uint16_t jitter = 0;
+	unsigned int i;
+
+	(void)a;
+	for (i = 0; i < p->attempts && delay < RETRY_MAX_MS; i++)
+		delay *= 2;
+	if (delay > RETRY_MAX_MS)
+		delay = RETRY_MAX_MS;
+	if (RAND_bytes((unsigned char *)&jitter, sizeof(jitter)) != 1)
+		jitter = 0;
+	delay += (delay / 4) * jitter / 65535;
+	if (p->attempts < 16)
+		p->attempts++;
+	p->next_attempt_ms = now + delay;
+}
+
+void peer_format_id(const uint8_t *id, char *buf, size_t size)
+{
+	char hex[2 * AEGIS_NODE_ID_LEN + 1];
+
+	aegis_hex_encode(id, AEGIS_NODE_ID_LEN, hex, sizeof(hex));
+	snprintf(buf, size, "%.12s", hex);
+}
+
+/* "name (0123456789ab)" or the static endpoint's host:port. */
+const char *peer_label(const struct peer *p, char *buf, size_t size)
+{
+	char id[16];
+
+	if (p->has_id) {
+		peer_format_id(p->id, id, sizeof(id));
+		snprintf(buf, size, "%s (%s)", p->cert.name, id);
+	} else {
+		char ep[AEGIS_ENDPOINT_STRSIZE] = "?";
+		struct aegis_endpoint e;
+
+		memset(&e, 0, sizeof(e));
+		if (p->ep.ss_family == AF_INET) {
+			const struct sockaddr_in *s = (const void *)&p->ep;
+
+			aegis_addr_from_bytes(&e.addr, AF_INET, &s->sin_addr, 4);
+			e.port = ntohs(s->sin_port);
+			aegis_endpoint_format(&e, ep, sizeof(ep));
+		} else if (p->ep.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *s = (const void *)&p->ep;
+
+			aegis_addr_from_bytes(&e.addr, AF_INET6, &s->sin6_addr, 16);
+			e.port = ntohs(s->sin6_port);
+			aegis_endpoint_format(&e, ep, sizeof(ep));
+		}
+		snprintf(buf, size, "peer at %s", ep);
+	}
+	return buf;
+}
