@@ -47,11 +47,15 @@ AGENT_SRC := $(wildcard userspace/agent/*.c)
 CTL_SRC := $(wildcard tools/aegisctl/*.c)
 NLPROBE_SRC := $(wildcard tools/nlprobe/*.c)
 UDPPROBE_SRC := $(wildcard tools/udpprobe/*.c)
+HSPROBE_SRC := $(wildcard tools/hsprobe/*.c)
 TEST_SRC := $(wildcard userspace/tests/test_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 COMMON_LIB := $(B)/libaegis-common.a
-BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprobe
+# The agent's modules without its main: for the unit tests and hsprobe.
+AGENT_LIB_OBJ := $(filter-out $(B)/obj/userspace/agent/main.o,$(call obj,$(AGENT_SRC)))
+BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprobe \
+	$(B)/bin/hsprobe
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all module module-debug module-clean userspace tests lint check demo bench \
@@ -98,15 +102,20 @@ $(B)/bin/nlprobe: $(call obj,$(NLPROBE_SRC)) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# hsprobe speaks the control protocol with the agent's own modules.
+$(B)/bin/hsprobe: $(call obj,$(HSPROBE_SRC)) $(AGENT_LIB_OBJ) $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(B)/bin/udpprobe: $(call obj,$(UDPPROBE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 # Unit tests: each userspace/tests/test_X.c is one cmocka binary, linked
 # with the common library and the agent's objects (minus its main).
-AGENT_LIB_OBJ := $(filter-out $(B)/obj/userspace/agent/main.o,$(call obj,$(AGENT_SRC)))
 CTL_LIB_OBJ := $(filter-out $(B)/obj/tools/aegisctl/main.o,$(call obj,$(CTL_SRC)))
-$(B)/obj/userspace/tests/%.o: override CFLAGS += -Itools/aegisctl
+$(B)/obj/userspace/tests/%.o: override CFLAGS += -Itools/aegisctl -Iuserspace/agent
+$(B)/obj/tools/hsprobe/%.o: override CFLAGS += -Iuserspace/agent
 $(B)/tests/%: $(B)/obj/userspace/tests/%.o $(AGENT_LIB_OBJ) $(CTL_LIB_OBJ) $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

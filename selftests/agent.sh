@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: MIT
+# Helpers for the aegis-agent selftests: a CA, node identities and
+# certificates, configs, and agents running in network namespaces.
+# Source after lib.sh. Node N lives in netns nN, with mesh addresses
+# 100.64.0.N and fd61:6567:6973::N, UDP port 5100+N, and underlay links made
+# by ag_wire (the same addressing as dp.sh: 10.20A.B.x between A < B).
+#
+#   ag_setup [NETWORK]          CA in $AG_DIR (a temp dir), network name
+#   ag_node N [ca sign args]    netns, key, certificate (extra args go to
+#                               `aegis-agent ca sign`, e.g. --role relay)
+#   ag_wire A B                 veth between nA and nB
+#   ag_config N KEY=VALUE...    write $AG_DIR/nN.yaml; peers=A,B lists the
+#                               static peers by node number; any other KEY
+#                               is copied as a YAML line "KEY: VALUE"
+#   ag_start N                  run the agent in nN (log: $AG_DIR/nN.log)
+#   ag_stop N [SIGNAL]          stop it (default TERM) and wait
+#   ag_status N [--json]        aegis-agent status of node N
+#   ag_json N EXPR              evaluate a Python expression on the status
+#                               JSON (as `s`); prints the result
+#   ag_peer_state N M           state of node M as seen by N ("" if unknown)
+#   ag_wait_up SECS A B...      wait until every pair among the nodes is
+#                               established both ways
+#   ag_ping A B [v6]            one ping round from nA to node B's mesh IP
+# shellcheck shell=bash
+
+AG_DIR=$(mktemp -d /tmp/aegis-agent.XXXXXX)
+AG_NET=testnet
+declare -A AG_PID=()
+declare -A AG_NS=()
+
+ag_cleanup() {
+	local n
+	for n in "${!AG_PID[@]}"; do
+		kill -TERM "${AG_PID[$n]}" 2>/dev/null || true
+	done
+	for n in "${!AG_PID[@]}"; do
+		wait "${AG_PID[$n]}" 2>/dev/null || true
+	done
+	AG_PID=()
+}
+on_exit ag_cleanup
+
+# Print the agents' logs when a test fails: they say why.
+ag_dump_logs() {
+	local f
+	for f in "$AG_DIR"/n*.log; do
+		[ -f "$f" ] || continue
+		echo "---- $f (last 40 lines)"
+		tail -n 40 "$f"
+	done
+}
+on_exit '[ $? -eq 0 ] || ag_dump_logs >&2'
+
+ag_setup() {
+	AG_NET=${1:-testnet}
+	aegis-agent ca init --dir "$AG_DIR" --network "$AG_NET" >/dev/null
+}
+
+ag_node() {
+	local n=$1
+	shift
+	if [ -z "${AG_NS[$n]:-}" ]; then
+		ns_create "n$n"
+		AG_NS[$n]=1
+	fi
+	aegis-agent keygen --out "$AG_DIR/n$n.key" >/dev/null 2>&1
+	aegis-agent ca sign --dir "$AG_DIR" --pubkey "$AG_DIR/n$n.key.pub" \
+		--name "node$n" --ip "100.64.0.$n" --ip "fd61:6567:6973::$n" \
+		--out "$AG_DIR/n$n.crt" "$@" >/dev/null
+}
+
+ag_wire() {
+	local a=$1 b=$2
+	ip link add "v$a$b" netns "n$a" type veth peer name "v$b$a" netns "n$b"
+	ip -n "n$a" addr add "10.20$a.$b.$a/24" dev "v$a$b"
+	ip -n "n$b" addr add "10.20$a.$b.$b/24" dev "v$b$a"
+	ip -n "n$a" link set "v$a$b" up
+	ip -n "n$b" link set "v$b$a" up
+}
+
+# B's underlay endpoint as seen from A.
+ag_endpoint() {
+	local a=$1 b=$2 lo=$1 hi=$2
+	[ "$a" -lt "$b" ] || { lo=$2 hi=$1; }
+	echo "10.20$lo.$hi.$b:$((5100 + b))"
+}
+
+ag_config() {
+	local n=$1 kv key val p f="$AG_DIR/n$1.yaml"
+	shift
+	{
+		echo "# node $n, written by selftests/agent.sh"
+		echo "node_name: node$n"
+		echo "network_name: $AG_NET"
+		echo "mesh_ip: 100.64.0.$n"
+		echo "mesh_ip6: fd61:6567:6973::$n"
+		echo "listen_port: $((5100 + n))"
+		echo "ca_file: ca.crt"
+		echo "cert_file: n$n.crt"
+		echo "key_file: n$n.key"
+		echo "control_socket: $AG_DIR/n$n.sock"
+		echo "log_level: debug"
+		for kv in "$@"; do
+			key=${kv%%=*} val=${kv#*=}
+			if [ "$key" = peers ]; then
+				echo "static_peers:"
+				for p in ${val//,/ }; do
+					echo "  - \"$(ag_endpoint "$n" "$p")\""
+				done
+			else
+				echo "$key: $val"
+			fi
+		done
+	} >"$f"
+}
+
+ag_start() {
+	local n=$1
+	ip netns exec "n$n" aegis-agent run --config "$AG_DIR/n$n.yaml" \
+		>>"$AG_DIR/n$n.log" 2>&1 &
+	AG_PID[$n]=$!
+	wait_until 20 test -S "$AG_DIR/n$n.sock" ||
+		fail "agent $n did not start: $(tail -n 5 "$AG_DIR/n$n.log")"
+}
+
+ag_stop() {
+	local n=$1 sig=${2:-TERM} rc=0
+	kill "-$sig" "${AG_PID[$n]}"
+	wait "${AG_PID[$n]}" || rc=$?
+	unset "AG_PID[$n]"
+	return "$rc"
+}
+
+ag_status() {
+	local n=$1
+	shift
+	ip netns exec "n$n" aegis-agent status --socket "$AG_DIR/n$n.sock" "$@"
+}
+
+ag_json() {
+	ag_status "$1" --json | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(eval(sys.argv[1]))' "$2"
+}
+
+ag_peer_state() {
+	ag_json "$1" "next((p['state'] for p in s['peers'] if p['name'] == 'node$2'), '')"
+}
+
+ag_pair_up() {
+	[ "$(ag_peer_state "$1" "$2")" = established ] &&
+		[ "$(ag_peer_state "$2" "$1")" = established ]
+}
+
+ag_wait_up() {
+	local secs=$1 a b
+	shift
+	for a in "$@"; do
+		for b in "$@"; do
+			[ "$a" -lt "$b" ] || continue
+			wait_until "$secs" ag_pair_up "$a" "$b" ||
+				fail "nodes $a and $b did not establish a session within ${secs}s"
+		done
+	done
+}
+
+ag_ping() {
+	local a=$1 b=$2 addr="100.64.0.$2"
+	[ "${3:-}" = v6 ] && addr="fd61:6567:6973::$b"
+	ip netns exec "n$a" ping -c 3 -i 0.2 -W 2 "$addr" >/dev/null
+}
