@@ -776,7 +776,8 @@ int kernel_node_set(struct kernel *k, const uint8_t *id,
 		else if (endpoint->addr.family == AF_INET6)
 			AEGIS_SET(&n, AEGIS_NODE_A_ENDPOINT_IP6);
 		else
-			return kerr(k, -EAFNOSUPPORT, "node %s: the endpoint is not an IPv4 or IPv6 address",
+			return kerr(k, -EAFNOSUPPORT,
+				    "node %s: the endpoint is not an IPv4 or IPv6 address",
 				    short_id(id, sid));
 		n.endpoint = *endpoint;
 		AEGIS_SET(&n, AEGIS_NODE_A_ENDPOINT_PORT);
@@ -1030,6 +1031,7 @@ int kernel_events_read(struct kernel *k, kernel_event_fn fn, void *arg)
 			break;		/* the socket itself is in trouble */
 	}
 	if (lost)
-		return kerr(k, -ENOBUFS, "notifications lost: the socket receive buffer overflowed");
+		return kerr(k, -ENOBUFS,
+			    "notifications lost: the socket receive buffer overflowed");
 	return first_err;
 }
