@@ -48,6 +48,7 @@ CTL_SRC := $(wildcard tools/aegisctl/*.c)
 NLPROBE_SRC := $(wildcard tools/nlprobe/*.c)
 UDPPROBE_SRC := $(wildcard tools/udpprobe/*.c)
 HSPROBE_SRC := $(wildcard tools/hsprobe/*.c)
+KERNELPROBE_SRC := $(wildcard tools/kernelprobe/*.c)
 TEST_SRC := $(wildcard userspace/tests/test_*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
@@ -55,7 +56,7 @@ COMMON_LIB := $(B)/libaegis-common.a
 # The agent's modules without its main: for the unit tests and hsprobe.
 AGENT_LIB_OBJ := $(filter-out $(B)/obj/userspace/agent/main.o,$(call obj,$(AGENT_SRC)))
 BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprobe \
-	$(B)/bin/hsprobe
+	$(B)/bin/hsprobe $(B)/bin/kernelprobe
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all module module-debug module-clean userspace tests lint check demo bench \
@@ -110,6 +111,13 @@ $(B)/bin/hsprobe: $(call obj,$(HSPROBE_SRC)) $(AGENT_LIB_OBJ) $(COMMON_LIB)
 $(B)/bin/udpprobe: $(call obj,$(UDPPROBE_SRC))
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
+
+# kernelprobe drives the agent's kernel.c end to end (selftests/40-*).
+$(B)/obj/tools/kernelprobe/%.o: override CFLAGS += -Iuserspace/agent
+$(B)/bin/kernelprobe: $(call obj,$(KERNELPROBE_SRC)) $(B)/obj/userspace/agent/kernel.o \
+		$(B)/obj/userspace/agent/log.o $(COMMON_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # Unit tests: each userspace/tests/test_X.c is one cmocka binary, linked
 # with the common library and the agent's objects (minus its main).

@@ -36,16 +36,23 @@ struct kernel {
 };
 
 /*
- * Open the sockets: genl (resolves the family; -ENOENT with "module
- * aegisray is not loaded" if it is missing, after trying modprobe through
- * the rtnl autoload of "ip link add"), events (subscribed) and rtnl.
+ * Open the sockets: rtnl, genl (resolving the family loads the module
+ * through its genl alias when it is installed) and events (subscribed,
+ * non-blocking). If the family is still missing, this succeeds with genl
+ * and events closed: kernel_dev_ensure() creates the device, which loads
+ * the module through the rtnl alias, and opens them. So the order open,
+ * dev_ensure, bind works with the module loaded or not.
  */
 int kernel_open(struct kernel *k);
+/* Close the sockets (the device stays: kernel_dev_remove_if_created). */
 void kernel_close(struct kernel *k);
 
 /*
  * Find ifname; create it (type aegisray) if absent and remember that.
- * Then set the MTU and bring it up.
+ * Then set the MTU (unless 0) and bring it up. Fails with -EEXIST if
+ * ifname is another kind of device, -EOPNOTSUPP if the module could not
+ * be loaded, -ENOENT if the genl family is still missing. On failure a
+ * device created here is deleted again.
  */
 int kernel_dev_ensure(struct kernel *k, const char *ifname, uint32_t mtu);
 /* Delete the device if kernel_dev_ensure created it. */
@@ -55,16 +62,23 @@ bool kernel_dev_exists(struct kernel *k);
 
 /* Add an address (prefix length plen) to the device; EEXIST is fine. */
 int kernel_addr_add(struct kernel *k, const struct aegis_addr *a, uint8_t plen);
+/* Remove it again; an address that is not there is fine. */
+int kernel_addr_del(struct kernel *k, const struct aegis_addr *a, uint8_t plen);
 /* Routes via the device (proto static, scope link); EEXIST / ENOENT fine. */
 int kernel_route_add(struct kernel *k, const struct aegis_prefix *p);
 int kernel_route_del(struct kernel *k, const struct aegis_prefix *p);
 
-/* Bind the UDP socket fd and set our node id (AEGIS_CMD_DEV_SET). */
+/*
+ * Bind the UDP socket fd (bound to a port; -1 detaches) and set our node
+ * id unless node_id is NULL (AEGIS_CMD_DEV_SET). A new socket replaces the
+ * old one; the socket the device holds already is refused (-EBUSY).
+ */
 int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id);
 
 /*
  * Nodes. kernel_node_set creates the node if needed (NODE_NEW, then
- * NODE_SET on -EEXIST). endpoint may be NULL; via NULL = direct.
+ * NODE_SET on -EEXIST). endpoint may be NULL (no endpoint for a new node,
+ * the current one kept for an existing node); via NULL = direct.
  */
 int kernel_node_set(struct kernel *k, const uint8_t *id,
 		    const struct aegis_endpoint *endpoint, const uint8_t *via,
@@ -73,7 +87,11 @@ int kernel_node_del(struct kernel *k, const uint8_t *id);
 /* Statistics and endpoint of one node. */
 int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_node *out);
 
-/* Keys. key->enc/dec hold the secrets; the caller wipes key. */
+/*
+ * Keys. kernel_key_new sends the attributes marked present in key (with
+ * AEGIS_SET); key->enc/dec hold the secrets, the caller wipes key. The
+ * request is wiped here.
+ */
 int kernel_key_new(struct kernel *k, const struct aegis_key *key);
 int kernel_key_swap(struct kernel *k, const uint8_t *id);
 int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot);
@@ -81,6 +99,7 @@ int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot);
 int kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
 		   struct aegis_key *out);
 
+/* Overlay prefixes of node id. For del, id NULL matches any node. */
 int kernel_prefix_add(struct kernel *k, const uint8_t *id,
 		      const struct aegis_prefix *p);
 int kernel_prefix_del(struct kernel *k, const uint8_t *id,
@@ -98,10 +117,16 @@ struct kernel_event {
 
 typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);
 
-/* The fd to poll for notifications. */
+/*
+ * The fd to poll for notifications, -1 while the family is missing: take
+ * it after kernel_dev_ensure().
+ */
 int kernel_events_fd(const struct kernel *k);
-/* Read what is queued (non-blocking) and call fn for each notification of
- * our device. -ENOBUFS means some were lost (fn is not told which). */
+/*
+ * Read what is queued (non-blocking) and call fn for each notification of
+ * our device. -ENOBUFS means some were lost (fn is not told which). fn may
+ * make requests (they use another socket) but must not read events.
+ */
 int kernel_events_read(struct kernel *k, kernel_event_fn fn, void *arg);
 
 #endif /* AGENT_KERNEL_H */
