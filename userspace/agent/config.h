@@ -33,6 +33,7 @@
 #define CFG_MAX_ROUTES		64
 #define CFG_MAX_NOTES		32
 #define CFG_NOTE_LEN		200
+#define CFG_MAX_FILE		(1024U * 1024U)	/* bytes of YAML, at most */
 
 #define CFG_DEFAULT_PORT	443
 #define CFG_DEFAULT_MTU		1420
