@@ -96,6 +96,14 @@ static const char *show(struct cfg_ctx *c, const char *s)
 	return c->show;
 }
 
+/* Keep a message on one line, whatever was quoted into it. */
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if (iscntrl((unsigned char)*s))
+			*s = '?';
+}
+
 static void set_key(struct cfg_ctx *c, const char *name)
 {
 	snprintf(c->keyname, sizeof(c->keyname), "%s", name);
@@ -119,6 +127,7 @@ fail(struct cfg_ctx *c, const yaml_mark_t *m, const char *fmt, ...)
 	else
 		snprintf(c->err, c->errsz, "%s:%zu:%zu: %s", c->name,
 			 m->line + 1, m->column + 1, msg);
+	one_line(c->err);
 	return -EINVAL;
 }
 
@@ -149,8 +158,9 @@ warn(struct cfg_ctx *c, const char *fmt, ...)
 		return;
 	}
 	va_start(ap, fmt);
-	vsnprintf(cfg->warnings[cfg->n_warnings++], CFG_NOTE_LEN, fmt, ap);
+	vsnprintf(cfg->warnings[cfg->n_warnings], CFG_NOTE_LEN, fmt, ap);
 	va_end(ap);
+	one_line(cfg->warnings[cfg->n_warnings++]);
 }
 
 /* A key set to something that does nothing yet. */
@@ -478,7 +488,7 @@ static int parse_path(struct cfg_ctx *c, const struct cfg_key *k)
 		n = snprintf(out, k->size, "%s%s%s", c->dir,
 			     c->dir[dlen - 1] == '/' ? "" : "/", s);
 	if (n < 0 || (size_t)n >= k->size || (k->max && (size_t)n >= k->max))
-		return bad_value(c, k, "'%s' is too long once resolved (%d bytes)",
+		return bad_value(c, k, "'%s' is too long (%d bytes once resolved)",
 				 show(c, s), n);
 	return 0;
 }
@@ -699,8 +709,8 @@ static const char *peer_parse(const char *s, struct cfg_peer *peer)
 	}
 	if (!hlen)
 		return "has no host";
-	if (hlen >= sizeof(peer->host))
-		return "has a host name that is too long";
+	if (hlen > 253 || hlen >= sizeof(peer->host))
+		return "has a host name longer than 253 characters";
 	memcpy(peer->host, host, hlen);
 	peer->host[hlen] = '\0';
 	if (s[0] == '[') {
@@ -713,7 +723,7 @@ static const char *peer_parse(const char *s, struct cfg_peer *peer)
 		return "has no valid host name";
 	}
 	if (aegis_parse_u32(port, UINT16_MAX, &pnum) || !pnum)
-		return "has no port from 1 to 65535";
+		return "has a port that is not a number from 1 to 65535";
 	peer->port = (uint16_t)pnum;
 	return NULL;
 }
@@ -1110,7 +1120,7 @@ void config_defaults(struct agent_config *cfg)
 		 CFG_DEFAULT_CONTROL);
 }
 
-int config_load_buffer(const char *yaml, size_t len, const char *name,
+static int load_buffer(const char *yaml, size_t len, const char *name,
 		       struct agent_config *cfg, char *err, size_t errsz)
 {
 	struct cfg_ctx *c;
@@ -1188,7 +1198,7 @@ static int read_all(int fd, char *buf, size_t *len)
 	return 0;
 }
 
-int config_load_file(const char *path, struct agent_config *cfg, char *err,
+static int load_file(const char *path, struct agent_config *cfg, char *err,
 		     size_t errsz)
 {
 	struct stat st;
@@ -1225,7 +1235,7 @@ int config_load_file(const char *path, struct agent_config *cfg, char *err,
 	ret = read_all(fd, buf, &len);
 	close(fd);
 	if (!ret)
-		ret = config_load_buffer(buf, len, path, cfg, err, errsz);
+		ret = load_buffer(buf, len, path, cfg, err, errsz);
 	free(buf);
 	if (ret != -EFBIG)
 		return ret;
@@ -1237,6 +1247,26 @@ int config_load_file(const char *path, struct agent_config *cfg, char *err,
 out_err:
 	if (errsz && !err[0])
 		snprintf(err, errsz, "%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+int config_load_buffer(const char *yaml, size_t len, const char *name,
+		       struct agent_config *cfg, char *err, size_t errsz)
+{
+	int ret = load_buffer(yaml, len, name, cfg, err, errsz);
+
+	if (errsz)
+		one_line(err);
+	return ret;
+}
+
+int config_load_file(const char *path, struct agent_config *cfg, char *err,
+		     size_t errsz)
+{
+	int ret = load_file(path, cfg, err, errsz);
+
+	if (errsz)
+		one_line(err);
 	return ret;
 }
 
