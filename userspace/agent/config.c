@@ -341,6 +341,17 @@ static int get_string(struct cfg_ctx *c, const struct cfg_key *k,
 	return 0;
 }
 
+static const char *quoted_how(const yaml_event_t *e)
+{
+	switch (e->data.scalar.style) {
+	case YAML_LITERAL_SCALAR_STYLE:
+	case YAML_FOLDED_SCALAR_STYLE:
+		return "a block scalar";
+	default:
+		return "quoted";
+	}
+}
+
 /* The current event as a plain (unquoted) scalar: booleans, numbers. */
 static int get_plain(struct cfg_ctx *c, const struct cfg_key *k,
 		     const char **s)
@@ -350,8 +361,8 @@ static int get_plain(struct cfg_ctx *c, const struct cfg_key *k,
 	if (ret)
 		return ret;
 	if (!is_plain(&c->ev))
-		return bad_value(c, k, "'%s' is quoted, which makes it a string",
-				 show(c, *s));
+		return bad_value(c, k, "'%s' is %s, which makes it a string",
+				 show(c, *s), quoted_how(&c->ev));
 	return 0;
 }
 

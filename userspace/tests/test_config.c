@@ -542,6 +542,7 @@ static const struct bad_case bad_cases[] = {
 	{ "int_octal", REQ "listen_port: 0443\n", 5, 14, "listen_port", "not a decimal integer" },
 	{ "int_float", REQ "mtu: 1400.0\n", 5, 6, "mtu", "not a decimal integer" },
 	{ "int_quoted", REQ "mtu: '1400'\n", 5, 6, "mtu", "quoted" },
+	{ "int_block", REQ "mtu: |\n  1400\n", 5, 6, "mtu", "'1400?' is a block scalar" },
 	{ "int_overflow", REQ "rekey_interval: 99999999999999999999\n", 5, 17, "rekey_interval", "out of range" },
 	{ "mtu_low", REQ "mtu: 575\n", 5, 6, "mtu", "575 is out of range (expected an integer from 576 to 9000)" },
 	{ "mtu_high", REQ "mtu: 9001\n", 5, 6, "mtu", "9001 is out of range" },
