@@ -12,8 +12,8 @@
  * - An unknown key is a warning with its line (cfg->warnings).
  * - A wrong value or a YAML syntax error is an error: "FILE:LINE:COL: ..."
  *   and the whole load fails, leaving no half-filled config in use.
- * - Relative paths (ca_file, cert_file, key_file) are resolved against the
- *   directory of the config file.
+ * - Relative paths (ca_file, cert_file, key_file, control_socket) are
+ *   resolved against the directory of the config file.
  */
 #ifndef AGENT_CONFIG_H
 #define AGENT_CONFIG_H
@@ -33,6 +33,7 @@
 #define CFG_MAX_ROUTES		64
 #define CFG_MAX_NOTES		32
 #define CFG_NOTE_LEN		200
+#define CFG_MAX_FILE		(1024U * 1024U)	/* bytes of YAML, at most */
 
 #define CFG_DEFAULT_PORT	443
 #define CFG_DEFAULT_MTU		1420
