@@ -128,6 +128,11 @@ $(B)/tests/%: $(B)/obj/userspace/tests/%.o $(AGENT_LIB_OBJ) $(CTL_LIB_OBJ) $(COM
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_session runs the handshake state machine against a fake kernel.
+WRAP_KERNEL := node_set node_del node_get key_new key_swap key_del key_get \
+	prefix_add prefix_del route_add route_del
+$(B)/tests/test_session: LDFLAGS += $(foreach f,$(WRAP_KERNEL),-Wl,--wrap=kernel_$(f))
+
 tests: $(TESTS)
 
 unit: tests
