@@ -47,7 +47,9 @@ static void source_from(const struct sockaddr *sa, struct source *s)
 		memcpy(s->addr, &in->sin_addr, 4);
 		memcpy(s->port, &in->sin_port, 2);
 	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *in6;
+
+		in6 = (const struct sockaddr_in6 *)sa;
 
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
 			s->family = AF_INET;
@@ -106,8 +108,10 @@ static void rotate(struct cookie_gate *g, uint64_t now_ns)
 	age = now_ns - g->secret_born_ns;
 	if (age < SECRET_LIFETIME_NS)
 		return;
-	if (RAND_bytes(fresh[0], sizeof(fresh)) != 1)
+	if (RAND_bytes((uint8_t *)fresh, sizeof(fresh)) != 1) {
+		OPENSSL_cleanse(fresh, sizeof(fresh));
 		return;
+	}
 	if (age < 2 * SECRET_LIFETIME_NS)
 		memcpy(g->prev_secret, g->secret, sizeof(g->secret));
 	else

@@ -143,7 +143,8 @@ static int hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *data,
 	if (outlen > sizeof(mac))
 		return -EINVAL;
 	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, data,
-		       len, mac, sizeof(mac), &maclen) || maclen != sizeof(mac)) {
+		       len, mac, sizeof(mac), &maclen) ||
+	    maclen != sizeof(mac)) {
 		OPENSSL_cleanse(mac, sizeof(mac));
 		return -EIO;
 	}
@@ -381,7 +382,7 @@ int hs_derive(const uint8_t th[32], const uint8_t *dh, size_t dh_len,
 	EVP_KDF_CTX *kctx = NULL;
 	EVP_KDF *kdf;
 	const uint8_t *enc, *dec;
-	int ret = -EINVAL;
+	int ret;
 
 	if (dh_len > sizeof(ikm) || secret_len > sizeof(ikm) - dh_len ||
 	    (dh_len && !dh) || (secret_len && !secret))
@@ -638,7 +639,8 @@ int hs_resp_create(const struct hs_local *me, const uint8_t *init_msg,
 	int ret;
 
 	memset(keys, 0, sizeof(*keys));
-	if (wire_parse_hdr(init_msg, init_len, &ihdr) || m->mac1_off > init_len ||
+	if (wire_parse_hdr(init_msg, init_len, &ihdr) ||
+	    m->mac1_off > init_len ||
 	    !me->cert_len || me->cert_len > WIRE_MAX_CERT)
 		return -EINVAL;
 	ret = sig_size_of(me->key, &sig_size);

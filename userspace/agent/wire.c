@@ -450,7 +450,7 @@ void wire_put_routes(struct wire_buf *w, const struct aegis_prefix *p,
 	for (i = 0; i < n; i++) {
 		size_t alen = aegis_addr_len(p[i].addr.family);
 
-		/* Not encodable: refuse rather than send what the peer rejects. */
+		/* Not encodable: refuse rather than send what peers reject. */
 		if (!alen || p[i].len > alen * 8 ||
 		    !host_bits_clear(p[i].addr.u.bytes, alen, p[i].len)) {
 			w->overflow = true;

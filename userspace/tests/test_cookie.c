@@ -80,7 +80,8 @@ static enum cookie_verdict check(struct cookie_gate *g,
 				 const struct sockaddr_storage *src,
 				 const struct fake_init *f, uint64_t now)
 {
-	return cookie_gate_check(g, SA(*src), f->msg, MAC2_OFF,
+	return cookie_gate_check(g, (const struct sockaddr *)src, f->msg,
+				 MAC2_OFF,
 				 f->msg + MAC2_OFF, now);
 }
 
@@ -397,22 +398,20 @@ static void test_wipe(void **state)
 	assert_memory_not_equal(g->secret, g->prev_secret, 32);
 }
 
+#define TEST(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_sends_cookie, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_load_window, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_mac2_other_source, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_v4_mapped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bucket_collision, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_wipe, setup, teardown),
+		TEST(test_rate_limit),
+		TEST(test_load_sends_cookie),
+		TEST(test_load_window),
+		TEST(test_mac2_other_source),
+		TEST(test_rotation),
+		TEST(test_reply),
+		TEST(test_v4_mapped),
+		TEST(test_bucket_collision),
+		TEST(test_wipe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
