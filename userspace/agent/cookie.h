@@ -12,6 +12,13 @@
  * cookie = HMAC-SHA256(secret, source address || port)[0..16], the secret
  * being random and replaced every COOKIE_SECRET_LIFETIME seconds (the
  * previous one is still accepted).
+ *
+ * Buckets are chosen by a hash keyed with the current secret, so that no
+ * sender can aim at another's bucket; an address landing in a bucket held
+ * by another takes it over with a full burst (buckets move on rotation,
+ * which costs at most one extra burst per lifetime). IPv4-mapped IPv6
+ * sources count as the IPv4 address. Every initiation counts towards the
+ * load, whatever the verdict.
  */
 #ifndef AGENT_COOKIE_H
 #define AGENT_COOKIE_H
@@ -64,14 +71,17 @@ void cookie_make(struct cookie_gate *g, const struct sockaddr *src,
 
 /*
  * Decide about one INIT from src (mac1 already checked). msg/mac2_off/mac2
- * are the INIT and its mac2 field.
+ * are the INIT and its mac2 field. Under load without a valid mac2:
+ * COOKIE_SEND_COOKIE (no token spent); otherwise the token bucket decides,
+ * valid mac2 or not. A source that is neither IPv4 nor IPv6: COOKIE_DROP.
  */
 enum cookie_verdict cookie_gate_check(struct cookie_gate *g,
 				      const struct sockaddr *src,
 				      const uint8_t *msg, size_t mac2_off,
 				      const uint8_t *mac2, uint64_t now_ns);
 
-/* Build the COOKIE reply for an INIT (its sender index, its mac1). */
+/* Build the COOKIE reply for an INIT (its sender index, its mac1); the
+ * DCID is the INIT's SCID. 0, -EINVAL (unusable src) or -EMSGSIZE. */
 int cookie_build_reply(struct cookie_gate *g, const struct sockaddr *src,
 		       uint64_t sender_index, const uint8_t *init_scid,
 		       const uint8_t *init_mac1, uint64_t now_ns,

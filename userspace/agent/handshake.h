@@ -109,7 +109,10 @@ int hs_random_index(uint64_t *index);
 
 /*
  * Build an INIT to responder_id. cookie (16 bytes) or NULL fills mac2.
- * The state keeps the ephemeral key and the message. Returns 0 or -errno.
+ * The state keeps the ephemeral key and the message. Returns 0 or -errno
+ * (-EINVAL: me->key not an RSA key, or no/oversized certificate;
+ * -EMSGSIZE: too many routes). The SCID is the sender index (big endian),
+ * the DCID random.
  * To resend with a cookie, call hs_init_add_cookie() on the same state:
  * same signature, new mac2.
  */
@@ -137,8 +140,11 @@ enum hs_status hs_init_verify(const struct hs_local *me,
 /*
  * Responder: build the RESP for a verified INIT (msg/len/m) and derive the
  * keys. The cipher is ChaCha20-Poly1305 if either side prefers it, else
- * AES-256-GCM. out gets the datagram. Keys are wiped by the caller
- * (hs_keys_wipe).
+ * AES-256-GCM. out gets the datagram (DCID: the INIT's SCID; SCID: our new
+ * index). Keys are wiped by the caller (hs_keys_wipe). Returns 0 or -errno:
+ * -EBADMSG when the initiator's X25519 key yields no shared secret (a
+ * small-order point) or its certificate does not parse; out->len is 0 and
+ * keys are wiped on any error.
  */
 int hs_resp_create(const struct hs_local *me, const uint8_t *init_msg,
 		   size_t init_len, const struct wire_init *m,
@@ -148,7 +154,10 @@ int hs_resp_create(const struct hs_local *me, const uint8_t *init_msg,
 /*
  * Initiator: check a parsed RESP against the initiation in flight
  * (receiver index, certificate with the expected responder id, signature
- * over the transcript), decrypt the OAEP secret and derive the keys.
+ * over the transcript, routes), decrypt the OAEP secret and derive the
+ * keys. An unknown cipher or a small-order X25519 key is HS_MALFORMED. A
+ * secret that does not decrypt is HS_CRYPTO: the RESP is authentic by
+ * then, so it is a broken peer or local key rather than a forgery.
  */
 enum hs_status hs_resp_consume(const struct hs_local *me,
 			       const struct hs_init_state *st,
@@ -156,7 +165,8 @@ enum hs_status hs_resp_consume(const struct hs_local *me,
 			       const struct wire_resp *m, time_t now,
 			       struct hs_peer *peer, struct hs_keys *keys);
 
-/* Initiator -> responder: "I have installed the keys". */
+/* Initiator -> responder: "I have installed the keys". DCID = tx_index,
+ * SCID = rx_index. The check takes the responder's keys. */
 int hs_confirm_create(const struct hs_keys *keys, struct wire_buf *out);
 bool hs_confirm_check(const struct hs_keys *keys, const struct wire_confirm *m);
 

@@ -11,6 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/types.h>
+
+#include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <linux/aegisray.h>
 
@@ -52,5 +55,21 @@ int identity_save_public(const char *path, const EVP_PKEY *key, char *err,
 			 size_t errsz);
 
 void identity_free(struct identity *id);
+
+/* An RSA key of an allowed size (public or private)? */
+bool identity_key_ok(const EVP_PKEY *key);
+
+/*
+ * Write a PEM file through fn(bio, obj) (which returns 1 on success, as the
+ * PEM_write_bio_* functions do), with permissions mode, and fsync it.
+ * replace = false: create path with O_EXCL (-EEXIST if it exists).
+ * replace = true: write a temporary file next to path and rename it over
+ * path, so that readers see the old file or the new one, never a part.
+ * Shared with the CA code (cert.c). Returns 0 or -errno with err set.
+ */
+typedef int (*identity_pem_writer)(BIO *bio, const void *obj);
+int identity_write_pem(const char *path, mode_t mode, bool replace,
+		       identity_pem_writer fn, const void *obj, char *err,
+		       size_t errsz);
 
 #endif /* AGENT_IDENTITY_H */

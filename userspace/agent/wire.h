@@ -164,6 +164,13 @@ static inline bool wire_is_control(const uint8_t *buf, size_t len)
 /*
  * Decoders: 0, or -EBADMSG for anything truncated, oversized, with
  * trailing bytes, a wrong version, wrong CID lengths or counts out of range.
+ * Also refused: a body length other than the datagram's, a datagram over
+ * WIRE_MAX_DATAGRAM, a qtype that does not go with the message type, an
+ * unknown message type (wire_parse_hdr) or another one than the parser's,
+ * routes of a family other than 4/6, with a prefix length over the
+ * address size or host bits set, empty cert/oaep/sig fields, non-zero INIT
+ * padding and an INIT datagram shorter than WIRE_MIN_INITIAL. The 4 low
+ * bits of the first byte are ignored. A PROBE has only wire_parse_hdr().
  */
 int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr);
 int wire_parse_init(const uint8_t *buf, size_t len, struct wire_init *m);
@@ -182,7 +189,11 @@ struct wire_buf {
 	bool overflow;
 };
 
-/* Writes the header with body length 0; wire_finish() fixes it up. */
+/*
+ * Writes the header with body length 0; wire_finish() fixes it up.
+ * dcid or scid NULL: random. The low bits of the first byte are random
+ * (RAND_bytes). An unknown msg sets overflow.
+ */
 void wire_begin(struct wire_buf *w, enum wire_msg msg, const uint8_t *dcid,
 		const uint8_t *scid);
 void wire_put_u8(struct wire_buf *w, uint8_t v);
@@ -190,12 +201,14 @@ void wire_put_u16(struct wire_buf *w, uint16_t v);
 void wire_put_u64(struct wire_buf *w, uint64_t v);
 void wire_put_bytes(struct wire_buf *w, const void *p, size_t n);
 void wire_put_zeros(struct wire_buf *w, size_t n);
+/* More than WIRE_MAX_ROUTES, or a prefix that does not encode (family,
+ * length, host bits), sets overflow. */
 void wire_put_routes(struct wire_buf *w, const struct aegis_prefix *p,
 		     unsigned int n);
 /* Sets the body length. 0, or -EMSGSIZE after an overflow. */
 int wire_finish(struct wire_buf *w);
 
-/* A PROBE datagram (padded). */
+/* A PROBE datagram (padded; random DCID). */
 int wire_build_probe(struct wire_buf *w, const uint8_t *scid);
 /* A HELLO carrying cert. */
 int wire_build_hello(struct wire_buf *w, const uint8_t *dcid,

@@ -1,0 +1,1198 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Network CA and node certificates: standard X.509 v3 built and checked
+ * with OpenSSL. See cert.h for what a node certificate binds.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/asn1.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include "cert.h"
+#include "identity.h"
+#include "netaddr.h"
+
+/* Certificates start 5 minutes in the past: clocks are never quite equal. */
+#define CERT_BACKDATE	(5 * 60)
+#define CERT_MAX_DAYS	36500U
+#define SECS_PER_DAY	86400
+
+/* The SKI of a node certificate is its node id; the CA's too. */
+#define SKI_LEN		AEGIS_NODE_ID_LEN
+
+/* " CA" is appended to the network name for the CA's common name. */
+#define CA_CN_SUFFIX	" CA"
+#define NETWORK_MAX	(CERT_NAME_MAX - 1 - (sizeof(CA_CN_SUFFIX) - 1))
+
+/* "prefixes=P1,P2,...;roles=relay,exit": every prefix with its comma fits
+ * in AEGIS_PREFIX_STRSIZE. */
+#define POLICY_MAX	(sizeof("prefixes=;roles=relay,exit") + \
+			 CERT_MAX_PREFIXES * AEGIS_PREFIX_STRSIZE)
+
+static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
+		     va_list ap) __attribute__((format(printf, 4, 0)));
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Format a reason into err; with ssl, append OpenSSL's most recent error
+ * if there is one. The OpenSSL error queue is left empty either way.
+ */
+static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
+		     va_list ap)
+{
+	unsigned long e = ssl ? ERR_peek_last_error() : 0;
+	size_t n;
+
+	if (err && errsz) {
+		vsnprintf(err, errsz, fmt, ap);
+		n = strlen(err);
+		if (e && n + 3 < errsz) {
+			memcpy(err + n, ": ", 3);
+			ERR_error_string_n(e, err + n + 2, errsz - n - 2);
+		}
+	}
+	ERR_clear_error();
+}
+
+static void set_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_err(err, errsz, false, fmt, ap);
+	va_end(ap);
+}
+
+static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vset_err(err, errsz, true, fmt, ap);
+	va_end(ap);
+}
+
+const char *cert_status_str(enum cert_status st)
+{
+	switch (st) {
+	case CERT_OK:
+		return "valid";
+	case CERT_MALFORMED:
+		return "malformed certificate";
+	case CERT_WRONG_CA:
+		return "not signed by this network's CA";
+	case CERT_EXPIRED:
+		return "expired";
+	case CERT_NOT_YET_VALID:
+		return "not yet valid";
+	case CERT_ID_MISMATCH:
+		return "node id does not match the key or the expected node";
+	case CERT_BAD_KEY:
+		return "key is not RSA 2048, 3072 or 4096 bits";
+	}
+	return "unknown certificate status";
+}
+
+/*
+ * The NID of the policy extension, registered on first use. Registration
+ * is idempotent: if two threads race, the loser's OBJ_create() fails and
+ * it looks the NID up again.
+ */
+static int policy_nid(void)
+{
+	int nid;
+
+	nid = OBJ_txt2nid(CERT_POLICY_OID);
+	if (nid != NID_undef)
+		return nid;
+	nid = OBJ_create(CERT_POLICY_OID, "aegisrayPolicy",
+			 "AegisRay node policy");
+	if (nid == NID_undef) {
+		ERR_clear_error();
+		nid = OBJ_txt2nid(CERT_POLICY_OID);
+	}
+	return nid;
+}
+
+/* A node or network name: 1..max printable ASCII characters, no leading or
+ * trailing space. s need not be NUL-terminated beyond max + 1 bytes. */
+static bool name_ok(const char *s, size_t max)
+{
+	size_t i, n;
+
+	if (!s)
+		return false;
+	n = strnlen(s, max + 1);
+	if (n == 0 || n > max || s[0] == ' ' || s[n - 1] == ' ')
+		return false;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+			return false;
+	return true;
+}
+
+static bool is_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9');
+}
+
+/* A DNS host name (RFC 1123): dot-separated labels of 1..63 letters,
+ * digits and inner hyphens, 253 characters at most. */
+static bool hostname_ok(const char *s)
+{
+	size_t i, label = 0, n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return false;
+	for (i = 0; i < n; i++) {
+		if (s[i] == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!is_alnum(s[i]) && (s[i] != '-' || label == 0))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+	return label > 0 && s[n - 1] != '-';
+}
+
+/* Host bits of p beyond its length are zero, and the length fits. */
+static bool prefix_ok(const struct aegis_prefix *p)
+{
+	size_t alen = aegis_addr_len(p->addr.family);
+	size_t i;
+
+	if (!alen || p->len > alen * 8)
+		return false;
+	for (i = 0; i < alen; i++) {
+		unsigned int bit = (unsigned int)i * 8;
+		uint8_t host;
+
+		if (bit + 8 <= p->len)
+			continue;
+		host = bit >= p->len ? 0xff : (uint8_t)(0xff >> (p->len - bit));
+		if (p->addr.u.bytes[i] & host)
+			return false;
+	}
+	return true;
+}
+
+/* The first len bits of a and b are equal. */
+static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned int len)
+{
+	unsigned int full = len / 8, rem = len % 8;
+	uint8_t mask;
+
+	if (memcmp(a, b, full))
+		return false;
+	if (!rem)
+		return true;
+	mask = (uint8_t)(0xff << (8 - rem));
+	return !((a[full] ^ b[full]) & mask);
+}
+
+/* ---- The policy extension ---------------------------------------------- */
+
+static int append(char *buf, size_t size, size_t *off, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*off + n >= size)
+		return -ENOSPC;
+	memcpy(buf + *off, s, n + 1);
+	*off += n;
+	return 0;
+}
+
+static int policy_format(const struct cert_info *req, char *buf, size_t size)
+{
+	char pfx[AEGIS_PREFIX_STRSIZE];
+	size_t off = 0;
+	unsigned int i;
+	int ret;
+
+	ret = append(buf, size, &off, "prefixes=");
+	for (i = 0; !ret && i < req->n_prefixes; i++) {
+		ret = aegis_prefix_format(&req->prefixes[i], pfx, sizeof(pfx));
+		if (!ret && i)
+			ret = append(buf, size, &off, ",");
+		if (!ret)
+			ret = append(buf, size, &off, pfx);
+	}
+	if (!ret)
+		ret = append(buf, size, &off, ";roles=");
+	if (!ret && (req->roles & CERT_ROLE_RELAY))
+		ret = append(buf, size, &off, "relay");
+	if (!ret && (req->roles & CERT_ROLE_EXIT))
+		ret = append(buf, size, &off,
+			     req->roles & CERT_ROLE_RELAY ? ",exit" : "exit");
+	return ret;
+}
+
+static int parse_prefix_item(const char *s, struct cert_info *info)
+{
+	if (info->n_prefixes >= CERT_MAX_PREFIXES)
+		return -EINVAL;
+	if (aegis_prefix_parse(s, &info->prefixes[info->n_prefixes], NULL, 0))
+		return -EINVAL;
+	info->n_prefixes++;
+	return 0;
+}
+
+/* Roles this version does not know grant nothing, and are skipped so
+ * that newer CAs can add roles; they must still look like role names. */
+static int parse_role_item(const char *s, struct cert_info *info)
+{
+	const char *c;
+
+	if (!strcmp(s, "relay")) {
+		info->roles |= CERT_ROLE_RELAY;
+		return 0;
+	}
+	if (!strcmp(s, "exit")) {
+		info->roles |= CERT_ROLE_EXIT;
+		return 0;
+	}
+	for (c = s; *c; c++)
+		if (!(*c >= 'a' && *c <= 'z') && !(*c >= '0' && *c <= '9') &&
+		    *c != '-')
+			return -EINVAL;
+	return 0;
+}
+
+/* Parse a comma-separated list in place; an empty list is fine, an empty
+ * item is not. */
+static int parse_list(char *list,
+		      int (*item)(const char *s, struct cert_info *info),
+		      struct cert_info *info)
+{
+	char *tok;
+	int ret;
+
+	if (!*list)
+		return 0;
+	while ((tok = strsep(&list, ",")) != NULL) {
+		if (!*tok)
+			return -EINVAL;
+		ret = item(tok, info);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* "prefixes=<list>;roles=<list>", exactly. */
+static int policy_parse(const unsigned char *data, size_t len,
+			struct cert_info *info)
+{
+	static const char pfx_key[] = "prefixes=";
+	static const char roles_key[] = "roles=";
+	char buf[POLICY_MAX];
+	char *semi, *roles;
+
+	if (len >= sizeof(buf) || memchr(data, '\0', len))
+		return -EINVAL;
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	if (strncmp(buf, pfx_key, sizeof(pfx_key) - 1))
+		return -EINVAL;
+	semi = strchr(buf, ';');
+	if (!semi)
+		return -EINVAL;
+	*semi = '\0';
+	roles = semi + 1;
+	if (strncmp(roles, roles_key, sizeof(roles_key) - 1))
+		return -EINVAL;
+	roles += sizeof(roles_key) - 1;
+	if (strchr(roles, ';'))
+		return -EINVAL;
+	if (parse_list(buf + sizeof(pfx_key) - 1, parse_prefix_item, info))
+		return -EINVAL;
+	return parse_list(roles, parse_role_item, info);
+}
+
+/* ---- Building certificates --------------------------------------------- */
+
+/* Add an extension from its OpenSSL structure, which the caller frees. */
+static int add_ext(X509 *x, int nid, void *value, bool critical)
+{
+	return X509_add1_ext_i2d(x, nid, value, critical ? 1 : 0,
+				 X509V3_ADD_DEFAULT) == 1 ? 0 : -EINVAL;
+}
+
+static int add_basic_constraints(X509 *x, bool ca)
+{
+	BASIC_CONSTRAINTS *bc;
+	int ret;
+
+	bc = BASIC_CONSTRAINTS_new();
+	if (!bc)
+		return -ENOMEM;
+	bc->ca = ca ? 0xff : 0;
+	ret = add_ext(x, NID_basic_constraints, bc, true);
+	BASIC_CONSTRAINTS_free(bc);
+	return ret;
+}
+
+/* keyUsage bit numbers (RFC 5280 4.2.1.3). */
+enum {
+	KU_BIT_DIGITAL_SIGNATURE = 0,
+	KU_BIT_KEY_ENCIPHERMENT = 2,
+	KU_BIT_KEY_CERT_SIGN = 5,
+	KU_BIT_CRL_SIGN = 6,
+};
+
+static int add_key_usage(X509 *x, int bit1, int bit2)
+{
+	ASN1_BIT_STRING *ku;
+	int ret = -ENOMEM;
+
+	ku = ASN1_BIT_STRING_new();
+	if (!ku)
+		return -ENOMEM;
+	if (ASN1_BIT_STRING_set_bit(ku, bit1, 1) != 1 ||
+	    ASN1_BIT_STRING_set_bit(ku, bit2, 1) != 1)
+		goto out;
+	ret = add_ext(x, NID_key_usage, ku, true);
+out:
+	ASN1_BIT_STRING_free(ku);
+	return ret;
+}
+
+static int add_ext_key_usage(X509 *x)
+{
+	EXTENDED_KEY_USAGE *eku;
+	int ret = -ENOMEM;
+
+	eku = sk_ASN1_OBJECT_new_null();
+	if (!eku)
+		return -ENOMEM;
+	/* OBJ_nid2obj() gives static objects: the stack alone is freed. */
+	if (!sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth)) ||
+	    !sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_client_auth)))
+		goto out;
+	ret = add_ext(x, NID_ext_key_usage, eku, false);
+out:
+	sk_ASN1_OBJECT_free(eku);
+	return ret;
+}
+
+static int add_ski(X509 *x, const uint8_t id[SKI_LEN])
+{
+	ASN1_OCTET_STRING *os;
+	int ret = -ENOMEM;
+
+	os = ASN1_OCTET_STRING_new();
+	if (!os)
+		return -ENOMEM;
+	if (ASN1_OCTET_STRING_set(os, id, SKI_LEN) == 1)
+		ret = add_ext(x, NID_subject_key_identifier, os, false);
+	ASN1_OCTET_STRING_free(os);
+	return ret;
+}
+
+static int add_aki(X509 *x, const ASN1_OCTET_STRING *ca_ski)
+{
+	AUTHORITY_KEYID *akid;
+	int ret = -ENOMEM;
+
+	akid = AUTHORITY_KEYID_new();
+	if (!akid)
+		return -ENOMEM;
+	akid->keyid = ASN1_OCTET_STRING_dup(ca_ski);
+	if (akid->keyid)
+		ret = add_ext(x, NID_authority_key_identifier, akid, false);
+	AUTHORITY_KEYID_free(akid);
+	return ret;
+}
+
+/* Append a general name of type with value (taken over, also on error). */
+static int push_gen(GENERAL_NAMES *gens, int type, ASN1_STRING *value)
+{
+	GENERAL_NAME *gen;
+
+	if (!value)
+		return -ENOMEM;
+	gen = GENERAL_NAME_new();
+	if (!gen) {
+		ASN1_STRING_free(value);
+		return -ENOMEM;
+	}
+	GENERAL_NAME_set0_value(gen, type, value);
+	if (!sk_GENERAL_NAME_push(gens, gen)) {
+		GENERAL_NAME_free(gen);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A new ASN1_STRING of type (V_ASN1_*) holding len bytes of data. */
+static ASN1_STRING *new_string(int type, const void *data, size_t len)
+{
+	ASN1_STRING *s = ASN1_STRING_type_new(type);
+
+	if (s && ASN1_STRING_set(s, data, (int)len) != 1) {
+		ASN1_STRING_free(s);
+		s = NULL;
+	}
+	return s;
+}
+
+/* subjectAltName: an IP entry per mesh IP, and the name as DNS entry if it
+ * is a host name. Nothing at all if that makes no entry. */
+static int add_san(X509 *x, const struct cert_info *req)
+{
+	GENERAL_NAMES *gens;
+	unsigned int i;
+	int ret = 0;
+
+	gens = sk_GENERAL_NAME_new_null();
+	if (!gens)
+		return -ENOMEM;
+	for (i = 0; !ret && i < req->n_ips; i++) {
+		const struct aegis_addr *a = &req->ips[i];
+
+		ret = push_gen(gens, GEN_IPADD,
+			       new_string(V_ASN1_OCTET_STRING, a->u.bytes,
+					  aegis_addr_len(a->family)));
+	}
+	if (!ret && hostname_ok(req->name))
+		ret = push_gen(gens, GEN_DNS,
+			       new_string(V_ASN1_IA5STRING, req->name,
+					  strlen(req->name)));
+	if (!ret && sk_GENERAL_NAME_num(gens) > 0)
+		ret = add_ext(x, NID_subject_alt_name, gens, false);
+	GENERAL_NAMES_free(gens);
+	return ret;
+}
+
+/* The private extension: a DER UTF8String, non-critical. */
+static int add_policy(X509 *x, const char *text)
+{
+	ASN1_OCTET_STRING *os = NULL;
+	X509_EXTENSION *ext = NULL;
+	ASN1_UTF8STRING *utf8;
+	unsigned char *der = NULL;
+	int nid, len, ret = -ENOMEM;
+
+	nid = policy_nid();
+	if (nid == NID_undef)
+		return -EINVAL;
+	utf8 = new_string(V_ASN1_UTF8STRING, text, strlen(text));
+	if (!utf8)
+		return -ENOMEM;
+	len = i2d_ASN1_UTF8STRING(utf8, &der);
+	if (len <= 0)
+		goto out;
+	os = new_string(V_ASN1_OCTET_STRING, der, (size_t)len);
+	if (!os)
+		goto out;
+	ext = X509_EXTENSION_create_by_NID(NULL, nid, 0, os);
+	if (!ext)
+		goto out;
+	if (X509_add_ext(x, ext, -1) == 1)
+		ret = 0;
+out:
+	X509_EXTENSION_free(ext);
+	ASN1_OCTET_STRING_free(os);
+	OPENSSL_free(der);
+	ASN1_UTF8STRING_free(utf8);
+	return ret;
+}
+
+/* O=<o>, CN=<cn>. */
+static X509_NAME *make_name(const char *cn, const char *o)
+{
+	X509_NAME *name = X509_NAME_new();
+
+	if (!name)
+		return NULL;
+	if (X509_NAME_add_entry_by_NID(name, NID_organizationName,
+				       MBSTRING_UTF8, (const unsigned char *)o,
+				       -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_NID(name, NID_commonName, MBSTRING_UTF8,
+				       (const unsigned char *)cn, -1, -1,
+				       0) != 1) {
+		X509_NAME_free(name);
+		return NULL;
+	}
+	return name;
+}
+
+/* A random positive 128-bit serial number. */
+static int set_random_serial(X509 *x)
+{
+	BIGNUM *bn;
+	int ret = -EINVAL;
+
+	bn = BN_new();
+	if (!bn)
+		return -ENOMEM;
+	do {
+		if (BN_rand(bn, 128, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) != 1)
+			goto out;
+	} while (BN_is_zero(bn));
+	if (BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)))
+		ret = 0;
+out:
+	BN_free(bn);
+	return ret;
+}
+
+/* A v3 certificate with everything but extensions and signature. */
+static X509 *new_cert(const X509_NAME *subject, const X509_NAME *issuer,
+		      EVP_PKEY *pub, time_t not_before, time_t not_after)
+{
+	X509 *x = X509_new();
+
+	if (!x)
+		return NULL;
+	if (X509_set_version(x, X509_VERSION_3) != 1 ||
+	    set_random_serial(x) ||
+	    X509_set_subject_name(x, subject) != 1 ||
+	    X509_set_issuer_name(x, issuer) != 1 ||
+	    !ASN1_TIME_set(X509_getm_notBefore(x), not_before) ||
+	    !ASN1_TIME_set(X509_getm_notAfter(x), not_after) ||
+	    X509_set_pubkey(x, pub) != 1) {
+		X509_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+static int write_cert(BIO *bio, const void *cert)
+{
+	return PEM_write_bio_X509(bio, cert);
+}
+
+int ca_init(const char *key_path, const char *cert_path, const char *network,
+	    unsigned int bits, unsigned int days, char *err, size_t errsz)
+{
+	char cn[CERT_NAME_MAX];
+	struct identity ca;
+	X509_NAME *name;
+	time_t now;
+	X509 *x;
+	int ret;
+
+	if (!name_ok(network, NETWORK_MAX)) {
+		set_err(err, errsz,
+			"network name must be 1 to %zu printable ASCII characters",
+			NETWORK_MAX);
+		return -EINVAL;
+	}
+	if (days == 0 || days > CERT_MAX_DAYS) {
+		set_err(err, errsz, "CA validity must be 1 to %u days",
+			CERT_MAX_DAYS);
+		return -EINVAL;
+	}
+	if (!cert_path || !*cert_path) {
+		set_err(err, errsz, "no CA certificate file name");
+		return -EINVAL;
+	}
+	/* An early, friendly refusal; O_EXCL below is what guarantees it. */
+	if (access(cert_path, F_OK) == 0) {
+		set_err(err, errsz, "%s already exists; not overwriting it",
+			cert_path);
+		return -EEXIST;
+	}
+	snprintf(cn, sizeof(cn), "%s%s", network, CA_CN_SUFFIX);
+
+	ret = identity_create(key_path, bits, &ca, err, errsz);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	name = make_name(cn, network);
+	if (!name) {
+		set_ssl_err(err, errsz, "cannot build the CA name");
+		goto err_unlink_key;
+	}
+	now = time(NULL);
+	x = new_cert(name, name, ca.key, now - CERT_BACKDATE,
+		     now + (time_t)days * SECS_PER_DAY);
+	X509_NAME_free(name);
+	if (!x) {
+		set_ssl_err(err, errsz, "cannot build the CA certificate");
+		goto err_unlink_key;
+	}
+	/* The SKI is the SHA-256 of the SPKI, as for nodes: the node id. */
+	if (add_basic_constraints(x, true) ||
+	    add_key_usage(x, KU_BIT_KEY_CERT_SIGN, KU_BIT_CRL_SIGN) ||
+	    add_ski(x, ca.node_id)) {
+		set_ssl_err(err, errsz, "cannot add the CA certificate extensions");
+		goto err_free_cert;
+	}
+	if (!X509_sign(x, ca.key, EVP_sha256())) {
+		set_ssl_err(err, errsz, "cannot sign the CA certificate");
+		goto err_free_cert;
+	}
+	ret = identity_write_pem(cert_path, 0644, false, write_cert, x, err,
+				 errsz);
+	if (ret)
+		goto err_free_cert;
+	X509_free(x);
+	identity_free(&ca);
+	return 0;
+
+err_free_cert:
+	X509_free(x);
+err_unlink_key:
+	unlink(key_path);
+	identity_free(&ca);
+	return ret;
+}
+
+/*
+ * The single entry nid of name, as a NUL-terminated UTF-8 string that
+ * name_ok() accepts. 0 or -EINVAL.
+ */
+static int name_entry(const X509_NAME *name, int nid, char *buf, size_t size)
+{
+	const ASN1_STRING *data;
+	unsigned char *utf8 = NULL;
+	int i, len, ret = -EINVAL;
+
+	i = X509_NAME_get_index_by_NID(name, nid, -1);
+	if (i < 0 || X509_NAME_get_index_by_NID(name, nid, i) >= 0)
+		return -EINVAL;
+	data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+	len = ASN1_STRING_to_UTF8(&utf8, data);
+	if (len < 0)
+		return -EINVAL;
+	if ((size_t)len < size && !memchr(utf8, '\0', (size_t)len)) {
+		memcpy(buf, utf8, (size_t)len);
+		buf[len] = '\0';
+		ret = name_ok(buf, size - 1) ? 0 : -EINVAL;
+	}
+	OPENSSL_free(utf8);
+	if (ret)
+		buf[0] = '\0';
+	return ret;
+}
+
+/* Is req fit to be certified? Sets err if not. */
+static int check_request(const struct cert_info *req, char *err, size_t errsz)
+{
+	char s[AEGIS_PREFIX_STRSIZE];
+	unsigned int i;
+
+	if (!name_ok(req->name, CERT_NAME_MAX - 1)) {
+		set_err(err, errsz,
+			"node name must be 1 to %d printable ASCII characters",
+			CERT_NAME_MAX - 1);
+		return -EINVAL;
+	}
+	if (req->n_ips > CERT_MAX_IPS) {
+		set_err(err, errsz, "%u mesh IPs; at most %d", req->n_ips,
+			CERT_MAX_IPS);
+		return -EINVAL;
+	}
+	for (i = 0; i < req->n_ips; i++) {
+		if (!aegis_addr_len(req->ips[i].family)) {
+			set_err(err, errsz, "mesh IP %u has no address family",
+				i + 1);
+			return -EINVAL;
+		}
+	}
+	if (req->n_prefixes > CERT_MAX_PREFIXES) {
+		set_err(err, errsz, "%u prefixes; at most %d",
+			req->n_prefixes, CERT_MAX_PREFIXES);
+		return -EINVAL;
+	}
+	for (i = 0; i < req->n_prefixes; i++) {
+		if (prefix_ok(&req->prefixes[i]))
+			continue;
+		if (aegis_prefix_format(&req->prefixes[i], s, sizeof(s)))
+			snprintf(s, sizeof(s), "#%u", i + 1);
+		set_err(err, errsz,
+			"prefix %s: bad length or host bits set", s);
+		return -EINVAL;
+	}
+	if (req->roles & ~(CERT_ROLE_RELAY | CERT_ROLE_EXIT)) {
+		set_err(err, errsz, "unknown roles 0x%x", (unsigned int)req->roles);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
+		   const struct cert_info *req, time_t not_before,
+		   time_t not_after, X509 **out, char *err, size_t errsz)
+{
+	char ca_net[CERT_NAME_MAX], policy[POLICY_MAX];
+	const ASN1_OCTET_STRING *ca_ski;
+	uint8_t id[AEGIS_NODE_ID_LEN];
+	const char *network;
+	X509_NAME *subject;
+	X509 *x;
+	int ret;
+
+	if (!ca_key || !ca_cert || !subject_pub || !req || !out) {
+		set_err(err, errsz, "missing argument");
+		return -EINVAL;
+	}
+	*out = NULL;
+	if (X509_check_private_key(ca_cert, ca_key) != 1) {
+		set_err(err, errsz, "the CA key does not match the CA certificate");
+		return -EINVAL;
+	}
+	ca_ski = X509_get0_subject_key_id(ca_cert);
+	if (!(X509_get_extension_flags(ca_cert) & EXFLAG_CA) || !ca_ski) {
+		set_err(err, errsz,
+			"the CA certificate is not a CA with a key identifier");
+		return -EINVAL;
+	}
+	if (name_entry(X509_get_subject_name(ca_cert), NID_organizationName,
+		       ca_net, sizeof(ca_net))) {
+		set_err(err, errsz, "the CA certificate has no network name (O)");
+		return -EINVAL;
+	}
+	network = req->network[0] ? req->network : ca_net;
+	if (strncmp(network, ca_net, sizeof(ca_net))) {
+		set_err(err, errsz,
+			"certificate requested for network '%.*s' from the CA of '%s'",
+			CERT_NAME_MAX - 1, network, ca_net);
+		return -EINVAL;
+	}
+	ret = check_request(req, err, errsz);
+	if (ret)
+		return ret;
+	if (not_after <= not_before) {
+		set_err(err, errsz, "empty validity window");
+		return -EINVAL;
+	}
+	if (!identity_key_ok(subject_pub)) {
+		set_err(err, errsz,
+			"the node key is not an RSA key of 2048, 3072 or 4096 bits");
+		return -EINVAL;
+	}
+	if (identity_node_id(subject_pub, id)) {
+		set_ssl_err(err, errsz, "cannot compute the node id");
+		return -EINVAL;
+	}
+	if (policy_format(req, policy, sizeof(policy))) {
+		set_err(err, errsz, "cannot format the prefixes and roles");
+		return -EINVAL;
+	}
+
+	ret = -ENOMEM;
+	subject = make_name(req->name, network);
+	if (!subject) {
+		set_ssl_err(err, errsz, "cannot build the subject name");
+		return ret;
+	}
+	x = new_cert(subject, X509_get_subject_name(ca_cert), subject_pub,
+		     not_before, not_after);
+	X509_NAME_free(subject);
+	if (!x) {
+		set_ssl_err(err, errsz, "cannot build the certificate");
+		return ret;
+	}
+	if (add_basic_constraints(x, false) ||
+	    add_key_usage(x, KU_BIT_DIGITAL_SIGNATURE,
+			  KU_BIT_KEY_ENCIPHERMENT) ||
+	    add_ext_key_usage(x) || add_ski(x, id) || add_aki(x, ca_ski) ||
+	    add_san(x, req) || add_policy(x, policy)) {
+		set_ssl_err(err, errsz, "cannot add the certificate extensions");
+		goto err_free;
+	}
+	if (!X509_sign(x, ca_key, EVP_sha256())) {
+		set_ssl_err(err, errsz, "cannot sign the certificate");
+		goto err_free;
+	}
+	*out = x;
+	return 0;
+
+err_free:
+	X509_free(x);
+	return ret;
+}
+
+int ca_sign(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
+	    const struct cert_info *req, unsigned int days, X509 **out,
+	    char *err, size_t errsz)
+{
+	time_t now = time(NULL);
+
+	if (days == 0 || days > CERT_MAX_DAYS) {
+		set_err(err, errsz, "certificate validity must be 1 to %u days",
+			CERT_MAX_DAYS);
+		return -EINVAL;
+	}
+	return ca_sign_window(ca_key, ca_cert, subject_pub, req,
+			      now - CERT_BACKDATE,
+			      now + (time_t)days * SECS_PER_DAY, out, err,
+			      errsz);
+}
+
+/* ---- Reading and checking ---------------------------------------------- */
+
+static int read_ips(X509 *cert, struct cert_info *info)
+{
+	GENERAL_NAMES *gens;
+	int i, crit = -1, ret = 0;
+
+	gens = X509_get_ext_d2i(cert, NID_subject_alt_name, &crit, NULL);
+	if (!gens)
+		return crit == -1 ? 0 : -EINVAL;	/* absent is fine */
+	for (i = 0; !ret && i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *gen = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_OCTET_STRING *ip;
+		int len, family;
+
+		if (gen->type != GEN_IPADD)
+			continue;
+		ip = gen->d.iPAddress;
+		len = ASN1_STRING_length(ip);
+		family = len == 4 ? AF_INET : len == 16 ? AF_INET6 : 0;
+		if (!family || info->n_ips >= CERT_MAX_IPS) {
+			ret = -EINVAL;
+			break;
+		}
+		ret = aegis_addr_from_bytes(&info->ips[info->n_ips], family,
+					    ASN1_STRING_get0_data(ip),
+					    (size_t)len);
+		if (!ret)
+			info->n_ips++;
+	}
+	GENERAL_NAMES_free(gens);
+	return ret;
+}
+
+static int read_policy(X509 *cert, struct cert_info *info)
+{
+	const ASN1_OCTET_STRING *data;
+	const unsigned char *p, *start;
+	ASN1_UTF8STRING *utf8;
+	int i, len, nid, ret;
+
+	nid = policy_nid();
+	if (nid == NID_undef)
+		return -EINVAL;
+	i = X509_get_ext_by_NID(cert, nid, -1);
+	if (i < 0 || X509_get_ext_by_NID(cert, nid, i) >= 0)
+		return -EINVAL;
+	data = X509_EXTENSION_get_data(X509_get_ext(cert, i));
+	start = p = ASN1_STRING_get0_data(data);
+	len = ASN1_STRING_length(data);
+	utf8 = d2i_ASN1_UTF8STRING(NULL, &p, len);
+	if (!utf8)
+		return -EINVAL;
+	if (p != start + len) {
+		ret = -EINVAL;
+	} else {
+		ret = policy_parse(ASN1_STRING_get0_data(utf8),
+				   (size_t)ASN1_STRING_length(utf8), info);
+		if (ret) {
+			info->n_prefixes = 0;
+			info->roles = 0;
+		}
+	}
+	ASN1_UTF8STRING_free(utf8);
+	return ret;
+}
+
+static int read_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm tm;
+
+	if (!t || ASN1_TIME_to_tm(t, &tm) != 1)
+		return -EINVAL;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* Each part is read even if another one is bad, so that info holds as
+ * much as could be read when -EINVAL is returned. */
+int cert_read_info(X509 *cert, struct cert_info *info)
+{
+	const ASN1_OCTET_STRING *ski;
+	const X509_NAME *subject;
+	int ret = 0;
+
+	if (!info)
+		return -EINVAL;
+	memset(info, 0, sizeof(*info));
+	if (!cert)
+		return -EINVAL;
+
+	ski = X509_get0_subject_key_id(cert);
+	if (ski && ASN1_STRING_length(ski) == SKI_LEN)
+		memcpy(info->node_id, ASN1_STRING_get0_data(ski), SKI_LEN);
+	else
+		ret = -EINVAL;
+	subject = X509_get_subject_name(cert);
+	if (name_entry(subject, NID_commonName, info->name,
+		       sizeof(info->name)))
+		ret = -EINVAL;
+	if (name_entry(subject, NID_organizationName, info->network,
+		       sizeof(info->network)))
+		ret = -EINVAL;
+	if (read_ips(cert, info))
+		ret = -EINVAL;
+	if (read_policy(cert, info))
+		ret = -EINVAL;
+	if (read_time(X509_get0_notBefore(cert), &info->not_before) ||
+	    read_time(X509_get0_notAfter(cert), &info->not_after))
+		ret = -EINVAL;
+	ERR_clear_error();
+	return ret;
+}
+
+static enum cert_status map_verify_error(int error)
+{
+	switch (error) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+		return CERT_EXPIRED;
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return CERT_NOT_YET_VALID;
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+	case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+	case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+	case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+	case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+	case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+	case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+	case X509_V_ERR_CERT_CHAIN_TOO_LONG:
+	case X509_V_ERR_CERT_UNTRUSTED:
+	case X509_V_ERR_CERT_REJECTED:
+	case X509_V_ERR_SUBJECT_ISSUER_MISMATCH:
+	case X509_V_ERR_AKID_SKID_MISMATCH:
+	case X509_V_ERR_AKID_ISSUER_SERIAL_MISMATCH:
+	case X509_V_ERR_KEYUSAGE_NO_CERTSIGN:
+	case X509_V_ERR_INVALID_CA:
+	case X509_V_ERR_PATH_LENGTH_EXCEEDED:
+		return CERT_WRONG_CA;
+	case X509_V_ERR_EE_KEY_TOO_SMALL:
+		return CERT_BAD_KEY;
+	default:
+		return CERT_MALFORMED;
+	}
+}
+
+/* Signature by ca (the only trust anchor) and validity at now. */
+static enum cert_status verify_chain(X509 *ca, X509 *cert, time_t now)
+{
+	enum cert_status st = CERT_MALFORMED;
+	X509_STORE_CTX *ctx = NULL;
+	X509_VERIFY_PARAM *param;
+	X509_STORE *store;
+
+	store = X509_STORE_new();
+	if (!store)
+		goto out;
+	if (X509_STORE_add_cert(store, ca) != 1)
+		goto out_free_store;
+	ctx = X509_STORE_CTX_new();
+	if (!ctx || X509_STORE_CTX_init(ctx, store, cert, NULL) != 1)
+		goto out_free_ctx;
+	param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(param, now);
+	X509_VERIFY_PARAM_set_depth(param, 0);	/* no intermediates */
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
+	if (X509_verify_cert(ctx) == 1)
+		st = CERT_OK;
+	else
+		st = map_verify_error(X509_STORE_CTX_get_error(ctx));
+out_free_ctx:
+	X509_STORE_CTX_free(ctx);
+out_free_store:
+	X509_STORE_free(store);
+out:
+	ERR_clear_error();
+	return st;
+}
+
+enum cert_status cert_verify(X509 *ca, X509 *cert, time_t now,
+			     const uint8_t *expected_id,
+			     struct cert_info *info)
+{
+	const ASN1_OCTET_STRING *ski;
+	struct cert_info scratch;
+	uint8_t id[AEGIS_NODE_ID_LEN];
+	enum cert_status st;
+	uint32_t flags;
+	EVP_PKEY *pub;
+	int info_ret;
+
+	if (!info)
+		info = &scratch;
+	if (!ca || !cert) {
+		memset(info, 0, sizeof(*info));
+		return CERT_MALFORMED;
+	}
+	info_ret = cert_read_info(cert, info);
+
+	st = verify_chain(ca, cert, now);
+	if (st != CERT_OK)
+		return st;
+
+	/* A node certificate is an end entity that may sign. */
+	flags = X509_get_extension_flags(cert);
+	if ((flags & (EXFLAG_CA | EXFLAG_INVALID)) || !(flags & EXFLAG_BCONS) ||
+	    X509_get_version(cert) != X509_VERSION_3)
+		return CERT_MALFORMED;
+	if ((flags & EXFLAG_KUSAGE) &&
+	    !(X509_get_key_usage(cert) & KU_DIGITAL_SIGNATURE))
+		return CERT_MALFORMED;
+
+	pub = X509_get0_pubkey(cert);
+	if (!identity_key_ok(pub))
+		return CERT_BAD_KEY;
+
+	ski = X509_get0_subject_key_id(cert);
+	if (!ski || ASN1_STRING_length(ski) != SKI_LEN ||
+	    identity_node_id(pub, id) ||
+	    memcmp(ASN1_STRING_get0_data(ski), id, SKI_LEN))
+		return CERT_ID_MISMATCH;
+	if (expected_id && memcmp(expected_id, id, AEGIS_NODE_ID_LEN))
+		return CERT_ID_MISMATCH;
+
+	if (info_ret)
+		return CERT_MALFORMED;
+	return CERT_OK;
+}
+
+bool cert_allows_ip(const struct cert_info *info, const struct aegis_addr *addr)
+{
+	size_t alen;
+	unsigned int i;
+
+	if (!info || !addr)
+		return false;
+	alen = aegis_addr_len(addr->family);
+	if (!alen)
+		return false;
+	for (i = 0; i < info->n_ips && i < CERT_MAX_IPS; i++)
+		if (info->ips[i].family == addr->family &&
+		    !memcmp(info->ips[i].u.bytes, addr->u.bytes, alen))
+			return true;
+	return false;
+}
+
+bool cert_allows_prefix(const struct cert_info *info,
+			const struct aegis_prefix *p)
+{
+	size_t alen;
+	unsigned int i;
+
+	if (!info || !p)
+		return false;
+	alen = aegis_addr_len(p->addr.family);
+	if (!alen || p->len > alen * 8)
+		return false;
+	for (i = 0; i < info->n_prefixes && i < CERT_MAX_PREFIXES; i++) {
+		const struct aegis_prefix *c = &info->prefixes[i];
+
+		if (c->addr.family == p->addr.family && c->len <= p->len &&
+		    bits_equal(c->addr.u.bytes, p->addr.u.bytes, c->len))
+			return true;
+	}
+	/* A mesh IP as a host prefix. */
+	return p->len == alen * 8 && cert_allows_ip(info, &p->addr);
+}
+
+int cert_from_der(const uint8_t *der, size_t len, X509 **out)
+{
+	const unsigned char *p = der;
+	X509 *x;
+
+	if (!der || !out || len == 0 || len > LONG_MAX)
+		return -EINVAL;
+	x = d2i_X509(NULL, &p, (long)len);
+	if (!x) {
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	if (p != der + len) {		/* trailing bytes */
+		X509_free(x);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+int cert_to_der(X509 *cert, uint8_t **der, size_t *len)
+{
+	unsigned char *buf = NULL;
+	int n;
+
+	if (!cert || !der || !len)
+		return -EINVAL;
+	n = i2d_X509(cert, &buf);
+	if (n <= 0) {
+		ERR_clear_error();
+		return -EINVAL;
+	}
+	*der = buf;
+	*len = (size_t)n;
+	return 0;
+}
+
+int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz)
+{
+	FILE *f;
+	X509 *x;
+	int ret;
+
+	if (!path || !*path || !out) {
+		set_err(err, errsz, "no certificate file name");
+		return -EINVAL;
+	}
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		set_err(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (!x) {
+		set_ssl_err(err, errsz, "%s: not a PEM certificate", path);
+		return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+int cert_save_pem(const char *path, X509 *cert, char *err, size_t errsz)
+{
+	if (!cert) {
+		set_err(err, errsz, "no certificate");
+		return -EINVAL;
+	}
+	return identity_write_pem(path, 0644, true, write_cert, cert, err,
+				  errsz);
+}
+
+int ca_load_key(const char *path, EVP_PKEY **out, char *err, size_t errsz)
+{
+	struct identity ca;
+	int ret;
+
+	ret = identity_load(path, &ca, err, errsz);
+	if (ret)
+		return ret;
+	*out = ca.key;
+	return 0;
+}

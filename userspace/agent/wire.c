@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control packet wire format (wire.h): strict decoders over a bounds
+ * checked cursor, and the append-only encoder.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <openssl/rand.h>
+
+#include "wire.h"
+
+#define HDR_FORM_MASK	0xc0	/* long header, fixed bit */
+#define HDR_QTYPE_SHIFT	4
+#define HDR_QTYPE_MASK	0x03
+#define HDR_RAND_MASK	0x0f
+
+#define OFF_VERSION	1
+#define OFF_DCID_LEN	5
+#define OFF_DCID	6
+#define OFF_SCID_LEN	14
+#define OFF_SCID	15
+#define OFF_MSG		23
+#define OFF_BODY_LEN	24
+
+_Static_assert(OFF_BODY_LEN + 2 == WIRE_HDR_LEN, "header layout");
+
+const char *wire_msg_name(unsigned int type)
+{
+	switch (type) {
+	case WIRE_MSG_PROBE:
+		return "probe";
+	case WIRE_MSG_HELLO:
+		return "hello";
+	case WIRE_MSG_INIT:
+		return "init";
+	case WIRE_MSG_RESP:
+		return "resp";
+	case WIRE_MSG_CONFIRM:
+		return "confirm";
+	case WIRE_MSG_COOKIE:
+		return "cookie";
+	default:
+		return "unknown";
+	}
+}
+
+/* The long-header packet type a message travels in; -1 if unknown. */
+static int msg_qtype(unsigned int msg)
+{
+	switch (msg) {
+	case WIRE_MSG_PROBE:
+	case WIRE_MSG_INIT:
+		return WIRE_QTYPE_INITIAL;
+	case WIRE_MSG_HELLO:
+	case WIRE_MSG_RESP:
+	case WIRE_MSG_CONFIRM:
+		return WIRE_QTYPE_HANDSHAKE;
+	case WIRE_MSG_COOKIE:
+		return WIRE_QTYPE_RETRY;
+	default:
+		return -1;
+	}
+}
+
+static uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+/*
+ * A read cursor over the datagram. Any read past the end sets bad and
+ * returns zeros / NULL; the parser checks bad once per field group.
+ */
+struct cursor {
+	const uint8_t *buf;
+	size_t len;
+	size_t off;
+	bool bad;
+};
+
+static const uint8_t *cur_take(struct cursor *c, size_t n)
+{
+	const uint8_t *p;
+
+	if (c->bad || n > c->len - c->off) {
+		c->bad = true;
+		return NULL;
+	}
+	p = c->buf + c->off;
+	c->off += n;
+	return p;
+}
+
+static uint8_t cur_u8(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 1);
+
+	return p ? p[0] : 0;
+}
+
+static uint16_t cur_u16(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 2);
+
+	return p ? get_be16(p) : 0;
+}
+
+static uint64_t cur_u64(struct cursor *c)
+{
+	const uint8_t *p = cur_take(c, 8);
+
+	return p ? get_be64(p) : 0;
+}
+
+/* A u16 length, at most max and at least 1, then that many bytes. */
+static const uint8_t *cur_blob(struct cursor *c, size_t max, size_t *len)
+{
+	size_t n = cur_u16(c);
+
+	if (c->bad)
+		return NULL;
+	if (n == 0 || n > max) {
+		c->bad = true;
+		return NULL;
+	}
+	*len = n;
+	return cur_take(c, n);
+}
+
+static bool host_bits_clear(const uint8_t *addr, size_t alen,
+			    unsigned int plen)
+{
+	size_t i;
+
+	for (i = plen / 8; i < alen; i++) {
+		uint8_t mask = 0xff;
+
+		if (i == plen / 8)
+			mask = (uint8_t)(0xff >> (plen % 8));
+		if (addr[i] & mask)
+			return false;
+	}
+	return true;
+}
+
+static void cur_routes(struct cursor *c, struct wire_routes *r)
+{
+	unsigned int i, n = cur_u8(c);
+
+	r->n = 0;
+	if (c->bad)
+		return;
+	if (n > WIRE_MAX_ROUTES) {
+		c->bad = true;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct aegis_prefix *p = &r->p[i];
+		uint8_t fam = cur_u8(c);
+		uint8_t plen = cur_u8(c);
+		int family;
+		size_t alen;
+		const uint8_t *a;
+
+		if (fam == 4) {
+			family = AF_INET;
+		} else if (fam == 6) {
+			family = AF_INET6;
+		} else {
+			c->bad = true;
+			return;
+		}
+		alen = aegis_addr_len(family);
+		a = cur_take(c, alen);
+		if (!a || plen > alen * 8 || !host_bits_clear(a, alen, plen)) {
+			c->bad = true;
+			return;
+		}
+		memset(p, 0, sizeof(*p));
+		p->addr.family = family;
+		memcpy(p->addr.u.bytes, a, alen);
+		p->len = plen;
+	}
+	r->n = n;
+}
+
+int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr)
+{
+	unsigned int qtype;
+	int want_qtype;
+
+	if (len < WIRE_HDR_LEN || len > WIRE_MAX_DATAGRAM)
+		return -EBADMSG;
+	if ((buf[0] & HDR_FORM_MASK) != HDR_FORM_MASK)
+		return -EBADMSG;
+	if (get_be32(buf + OFF_VERSION) != WIRE_VERSION)
+		return -EBADMSG;
+	if (buf[OFF_DCID_LEN] != WIRE_CID_LEN ||
+	    buf[OFF_SCID_LEN] != WIRE_CID_LEN)
+		return -EBADMSG;
+	want_qtype = msg_qtype(buf[OFF_MSG]);
+	qtype = (buf[0] >> HDR_QTYPE_SHIFT) & HDR_QTYPE_MASK;
+	if (want_qtype < 0 || qtype != (unsigned int)want_qtype)
+		return -EBADMSG;
+	if (get_be16(buf + OFF_BODY_LEN) != len - WIRE_HDR_LEN)
+		return -EBADMSG;
+
+	hdr->msg = buf[OFF_MSG];
+	memcpy(hdr->dcid, buf + OFF_DCID, WIRE_CID_LEN);
+	memcpy(hdr->scid, buf + OFF_SCID, WIRE_CID_LEN);
+	hdr->body_len = get_be16(buf + OFF_BODY_LEN);
+	return 0;
+}
+
+/* Header of the expected type; the cursor is then at the body. */
+static int cur_start(struct cursor *c, const uint8_t *buf, size_t len,
+		     enum wire_msg msg)
+{
+	struct wire_hdr hdr;
+
+	if (wire_parse_hdr(buf, len, &hdr) || hdr.msg != msg)
+		return -EBADMSG;
+	c->buf = buf;
+	c->len = len;
+	c->off = WIRE_HDR_LEN;
+	c->bad = false;
+	return 0;
+}
+
+/* Everything read, nothing left over. */
+static int cur_end(const struct cursor *c)
+{
+	return (c->bad || c->off != c->len) ? -EBADMSG : 0;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
+int wire_parse_init(const uint8_t *buf, size_t len, struct wire_init *m)
+{
+	struct cursor c;
+	const uint8_t *pad;
+	size_t pad_len;
+
+	if (len < WIRE_MIN_INITIAL || cur_start(&c, buf, len, WIRE_MSG_INIT))
+		return -EBADMSG;
+	m->sender_index = cur_u64(&c);
+	m->timestamp = cur_u64(&c);
+	m->responder_id = cur_take(&c, AEGIS_NODE_ID_LEN);
+	m->eph_pub = cur_take(&c, WIRE_X25519_LEN);
+	m->cipher_pref = cur_u8(&c);
+	m->flags = cur_u8(&c);
+	cur_routes(&c, &m->routes);
+	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	pad_len = cur_u16(&c);
+	pad = cur_take(&c, pad_len);
+	if (c.bad || !all_zero(pad, pad_len))
+		return -EBADMSG;
+	m->signed_len = c.off;
+	m->sig = cur_blob(&c, WIRE_MAX_SIG, &m->sig_len);
+	m->mac1_off = c.off;
+	m->mac1 = cur_take(&c, WIRE_MAC_LEN);
+	m->mac2 = cur_take(&c, WIRE_MAC_LEN);
+	return cur_end(&c);
+}
+
+int wire_parse_resp(const uint8_t *buf, size_t len, struct wire_resp *m)
+{
+	struct cursor c;
+
+	if (cur_start(&c, buf, len, WIRE_MSG_RESP))
+		return -EBADMSG;
+	m->sender_index = cur_u64(&c);
+	m->receiver_index = cur_u64(&c);
+	m->eph_pub = cur_take(&c, WIRE_X25519_LEN);
+	m->cipher = cur_u8(&c);
+	m->flags = cur_u8(&c);
+	cur_routes(&c, &m->routes);
+	m->oaep = cur_blob(&c, WIRE_MAX_SIG, &m->oaep_len);
+	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	if (c.bad)
+		return -EBADMSG;
+	m->signed_len = c.off;
+	m->sig = cur_blob(&c, WIRE_MAX_SIG, &m->sig_len);
+	m->mac1_off = c.off;
+	m->mac1 = cur_take(&c, WIRE_MAC_LEN);
+	m->mac2 = cur_take(&c, WIRE_MAC_LEN);
+	return cur_end(&c);
+}
+
+int wire_parse_confirm(const uint8_t *buf, size_t len, struct wire_confirm *m)
+{
+	struct cursor c;
+
+	if (cur_start(&c, buf, len, WIRE_MSG_CONFIRM))
+		return -EBADMSG;
+	m->sender_index = cur_u64(&c);
+	m->receiver_index = cur_u64(&c);
+	m->tag = cur_take(&c, WIRE_TAG_LEN);
+	return cur_end(&c);
+}
+
+int wire_parse_cookie(const uint8_t *buf, size_t len, struct wire_cookie *m)
+{
+	struct cursor c;
+
+	if (cur_start(&c, buf, len, WIRE_MSG_COOKIE))
+		return -EBADMSG;
+	m->receiver_index = cur_u64(&c);
+	m->echo = cur_take(&c, WIRE_MAC_LEN);
+	m->cookie = cur_take(&c, WIRE_COOKIE_LEN);
+	return cur_end(&c);
+}
+
+int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m)
+{
+	struct cursor c;
+
+	if (cur_start(&c, buf, len, WIRE_MSG_HELLO))
+		return -EBADMSG;
+	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	return cur_end(&c);
+}
+
+/* ---- encoding ---------------------------------------------------------- */
+
+static uint8_t *put_reserve(struct wire_buf *w, size_t n)
+{
+	uint8_t *p;
+
+	if (w->overflow || n > sizeof(w->data) - w->len) {
+		w->overflow = true;
+		return NULL;
+	}
+	p = w->data + w->len;
+	w->len += n;
+	return p;
+}
+
+void wire_begin(struct wire_buf *w, enum wire_msg msg, const uint8_t *dcid,
+		const uint8_t *scid)
+{
+	int qtype = msg_qtype(msg);
+	uint8_t cids[2 * WIRE_CID_LEN];
+	uint8_t rnd = 0;
+
+	w->len = 0;
+	w->overflow = false;
+	if (qtype < 0) {
+		w->overflow = true;
+		return;
+	}
+	/* Random low bits and CIDs: not secret, a failure is harmless. */
+	if (RAND_bytes(&rnd, 1) != 1)
+		rnd = 0;
+	if ((!dcid || !scid) && RAND_bytes(cids, sizeof(cids)) != 1)
+		memset(cids, 0, sizeof(cids));
+
+	wire_put_u8(w, (uint8_t)(HDR_FORM_MASK | qtype << HDR_QTYPE_SHIFT |
+				 (rnd & HDR_RAND_MASK)));
+	wire_put_u8(w, (uint8_t)(WIRE_VERSION >> 24));
+	wire_put_u8(w, (uint8_t)(WIRE_VERSION >> 16));
+	wire_put_u8(w, (uint8_t)(WIRE_VERSION >> 8));
+	wire_put_u8(w, (uint8_t)WIRE_VERSION);
+	wire_put_u8(w, WIRE_CID_LEN);
+	wire_put_bytes(w, dcid ? dcid : cids, WIRE_CID_LEN);
+	wire_put_u8(w, WIRE_CID_LEN);
+	wire_put_bytes(w, scid ? scid : cids + WIRE_CID_LEN, WIRE_CID_LEN);
+	wire_put_u8(w, (uint8_t)msg);
+	wire_put_u16(w, 0);
+}
+
+void wire_put_u8(struct wire_buf *w, uint8_t v)
+{
+	uint8_t *p = put_reserve(w, 1);
+
+	if (p)
+		p[0] = v;
+}
+
+void wire_put_u16(struct wire_buf *w, uint16_t v)
+{
+	uint8_t *p = put_reserve(w, 2);
+
+	if (p) {
+		p[0] = (uint8_t)(v >> 8);
+		p[1] = (uint8_t)v;
+	}
+}
+
+void wire_put_u64(struct wire_buf *w, uint64_t v)
+{
+	uint8_t *p = put_reserve(w, 8);
+	int i;
+
+	if (!p)
+		return;
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+void wire_put_bytes(struct wire_buf *w, const void *src, size_t n)
+{
+	uint8_t *p = put_reserve(w, n);
+
+	if (p && n)
+		memcpy(p, src, n);
+}
+
+void wire_put_zeros(struct wire_buf *w, size_t n)
+{
+	uint8_t *p = put_reserve(w, n);
+
+	if (p && n)
+		memset(p, 0, n);
+}
+
+void wire_put_routes(struct wire_buf *w, const struct aegis_prefix *p,
+		     unsigned int n)
+{
+	unsigned int i;
+
+	if (n > WIRE_MAX_ROUTES) {
+		w->overflow = true;
+		return;
+	}
+	wire_put_u8(w, (uint8_t)n);
+	for (i = 0; i < n; i++) {
+		size_t alen = aegis_addr_len(p[i].addr.family);
+
+		/* Not encodable: refuse rather than send what peers reject. */
+		if (!alen || p[i].len > alen * 8 ||
+		    !host_bits_clear(p[i].addr.u.bytes, alen, p[i].len)) {
+			w->overflow = true;
+			return;
+		}
+		wire_put_u8(w, p[i].addr.family == AF_INET ? 4 : 6);
+		wire_put_u8(w, p[i].len);
+		wire_put_bytes(w, p[i].addr.u.bytes, alen);
+	}
+}
+
+int wire_finish(struct wire_buf *w)
+{
+	size_t body;
+
+	if (w->overflow || w->len < WIRE_HDR_LEN)
+		return -EMSGSIZE;
+	body = w->len - WIRE_HDR_LEN;
+	w->data[OFF_BODY_LEN] = (uint8_t)(body >> 8);
+	w->data[OFF_BODY_LEN + 1] = (uint8_t)body;
+	return 0;
+}
+
+int wire_build_probe(struct wire_buf *w, const uint8_t *scid)
+{
+	wire_begin(w, WIRE_MSG_PROBE, NULL, scid);
+	wire_put_zeros(w, WIRE_MIN_INITIAL - WIRE_HDR_LEN);
+	return wire_finish(w);
+}
+
+int wire_build_hello(struct wire_buf *w, const uint8_t *dcid,
+		     const uint8_t *scid, const uint8_t *cert, size_t cert_len)
+{
+	if (!cert_len || cert_len > WIRE_MAX_CERT)
+		return -EMSGSIZE;
+	wire_begin(w, WIRE_MSG_HELLO, dcid, scid);
+	wire_put_u16(w, (uint16_t)cert_len);
+	wire_put_bytes(w, cert, cert_len);
+	return wire_finish(w);
+}
