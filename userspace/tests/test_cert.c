@@ -104,7 +104,6 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
-	struct dirent *de;
 	DIR *d;
 
 	EVP_PKEY_free(fx->ca_key);
@@ -114,6 +113,8 @@ static int group_teardown(void **state)
 	identity_free(&fx->node);
 	d = opendir(fx->dir);
 	if (d) {
+		struct dirent *de;
+
 		while ((de = readdir(d)) != NULL)
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				unlinkat(dirfd(d), de->d_name, 0);

@@ -120,12 +120,13 @@ err_free:
 static int group_teardown(void **state)
 {
 	struct fixture *fx = *state;
-	struct dirent *de;
 	DIR *d;
 
 	identity_free(&fx->id);
 	d = opendir(fx->dir);
 	if (d) {
+		struct dirent *de;
+
 		while ((de = readdir(d)) != NULL)
 			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 				unlinkat(dirfd(d), de->d_name, 0);
