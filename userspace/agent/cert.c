@@ -56,9 +56,10 @@ static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
 		     va_list ap)
 {
 	unsigned long e = ssl ? ERR_peek_last_error() : 0;
-	size_t n;
 
 	if (err && errsz) {
+		size_t n;
+
 		vsnprintf(err, errsz, fmt, ap);
 		n = strlen(err);
 		if (e && n + 3 < errsz) {
@@ -286,11 +287,12 @@ static int parse_list(char *list,
 		      struct cert_info *info)
 {
 	char *tok;
-	int ret;
 
 	if (!*list)
 		return 0;
 	while ((tok = strsep(&list, ",")) != NULL) {
+		int ret;
+
 		if (!*tok)
 			return -EINVAL;
 		ret = item(tok, info);
@@ -748,7 +750,8 @@ int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 	int ret;
 
 	if (!ca_key || !ca_cert || !subject_pub || !req || !out) {
-		set_err(err, errsz, "missing argument");
+		set_err(err, errsz,
+			"missing CA key, CA certificate, node key or request");
 		return -EINVAL;
 	}
 	*out = NULL;
@@ -1153,7 +1156,6 @@ int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz)
 {
 	FILE *f;
 	X509 *x;
-	int ret;
 
 	if (!path || !*path || !out) {
 		set_err(err, errsz, "no certificate file name");
@@ -1161,7 +1163,8 @@ int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz)
 	}
 	f = fopen(path, "re");
 	if (!f) {
-		ret = -errno;
+		int ret = -errno;
+
 		set_err(err, errsz, "cannot open %s: %s", path, strerror(-ret));
 		return ret;
 	}

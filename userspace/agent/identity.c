@@ -38,9 +38,10 @@ static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
 		     va_list ap)
 {
 	unsigned long e = ssl ? ERR_peek_last_error() : 0;
-	size_t n;
 
 	if (err && errsz) {
+		size_t n;
+
 		vsnprintf(err, errsz, fmt, ap);
 		n = strlen(err);
 		if (e && n + 3 < errsz) {
@@ -144,13 +145,12 @@ static void fsync_parent(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
-	size_t n;
 	int fd;
 
 	if (!slash) {
 		strcpy(dir, ".");
 	} else {
-		n = slash == path ? 1 : (size_t)(slash - path);
+		size_t n = slash == path ? 1 : (size_t)(slash - path);
 		if (n >= sizeof(dir))
 			return;
 		memcpy(dir, path, n);
@@ -203,7 +203,7 @@ static int write_fd(int fd, const char *name, identity_pem_writer fn,
 		    const void *obj, char *err, size_t errsz)
 {
 	BIO *bio;
-	int ret = 0;
+	int ret;
 
 	bio = BIO_new_fd(fd, BIO_NOCLOSE);
 	if (!bio) {
@@ -213,12 +213,16 @@ static int write_fd(int fd, const char *name, identity_pem_writer fn,
 	}
 	errno = 0;
 	if (fn(bio, obj) != 1 || BIO_flush(bio) != 1) {
-		ret = errno ? -errno : -EIO;
-		if (errno)
+		int e = errno;
+
+		if (e) {
+			ret = -e;
 			set_err(err, errsz, "cannot write %s: %s", name,
-				strerror(errno));
-		else
+				strerror(e));
+		} else {
+			ret = -EIO;
 			set_ssl_err(err, errsz, "cannot write %s", name);
+		}
 		goto err_free_bio;
 	}
 	BIO_free(bio);
