@@ -171,6 +171,11 @@ static int mac1_compute(const uint8_t *receiver_id, const uint8_t *msg,
 	return ret;
 }
 
+int hs_mac1_fill(const uint8_t *receiver_id, uint8_t *msg, size_t mac1_off)
+{
+	return mac1_compute(receiver_id, msg, mac1_off, msg + mac1_off);
+}
+
 bool hs_mac1_ok(const uint8_t *me_id, const uint8_t *msg, size_t mac1_off,
 		const uint8_t *mac1)
 {

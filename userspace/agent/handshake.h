@@ -124,6 +124,8 @@ void hs_init_clear(struct hs_init_state *st);
 /* mac1 of a received INIT or RESP addressed to me (cheap, no RSA). */
 bool hs_mac1_ok(const uint8_t *me_id, const uint8_t *msg, size_t mac1_off,
 		const uint8_t *mac1);
+/* Write mac1 for receiver_id at msg + mac1_off (test tools). 0 or -errno. */
+int hs_mac1_fill(const uint8_t *receiver_id, uint8_t *msg, size_t mac1_off);
 /* mac2 with cookie. */
 bool hs_mac2_ok(const uint8_t *cookie, const uint8_t *msg, size_t mac2_off,
 		const uint8_t *mac2);

@@ -570,6 +570,8 @@ static void activate_pending(struct agent *a, struct peer *p)
 		return;
 	}
 	p->await_confirm = false;
+	p->confirm_due = false;		/* a CONFIRM of ours is moot now */
+	hs_keys_wipe(&p->confirm);
 	p->old_key = had_primary;
 	p->old_since_ms = now_ms();
 	session_established(a, p, false, p->pending.cipher, p->pending.key_id);
@@ -796,8 +798,8 @@ static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
 			p->state = PEER_FAILED;
 		peer_schedule_retry(a, p, now);
 	}
+	tick_keys(a, p, now);
 	if (p->state == PEER_ESTABLISHED) {
-		tick_keys(a, p, now);
 		/* The initiator of a session rotates it; the responder only
 		 * if the initiator has not, a little later. */
 		due = p->session_ms + interval;
@@ -807,7 +809,8 @@ static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
 			session_initiate(a, p, "rekey interval");
 		return;
 	}
-	if (!p->init_inflight && now >= p->next_attempt_ms) {
+	/* A responder waiting for CONFIRM does not start its own. */
+	if (!p->init_inflight && !p->await_confirm && now >= p->next_attempt_ms) {
 		if (p->static_idx >= 0 && p->state == PEER_FAILED &&
 		    p->attempts > 2) {
 			/* It may have moved or changed identity: ask again. */

@@ -21,8 +21,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "../agent/cert.h"
-#include "../agent/identity.h"
+#include "cert.h"
+#include "identity.h"
 #include "netaddr.h"
 
 #define DAY	86400

@@ -14,7 +14,7 @@
 
 #include <linux/aegisray.h>
 
-#include "../agent/config.h"
+#include "config.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "../agent/cookie.h"
+#include "cookie.h"
 
 #define SEC	1000000000ULL
 #define MS	1000000ULL

@@ -19,10 +19,10 @@
 #include <openssl/x509.h>
 
 #include "hex.h"
-#include "../agent/cert.h"
-#include "../agent/handshake.h"
-#include "../agent/identity.h"
-#include "../agent/wire.h"
+#include "cert.h"
+#include "handshake.h"
+#include "identity.h"
+#include "wire.h"
 
 #define DAY	(24 * 60 * 60)
 

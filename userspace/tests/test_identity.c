@@ -20,7 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "../agent/identity.h"
+#include "identity.h"
 
 /* One RSA key for the whole binary: generating keys is slow. */
 struct fixture {

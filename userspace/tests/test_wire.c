@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "../agent/wire.h"
+#include "wire.h"
 
 #define FUZZ_ROUNDS	10000
 
