@@ -62,8 +62,7 @@ log "device, addresses, routes, cipher and status are right"
 # --- A foreign CA ---------------------------------------------------------
 mkdir "$AG_DIR/evil"
 aegis-agent ca init --dir "$AG_DIR/evil" --network testnet >/dev/null
-ns_create n4
-AG_NS[4]=1
+ag_ns 4
 aegis-agent keygen --out "$AG_DIR/n4.key" >/dev/null 2>&1
 aegis-agent ca sign --dir "$AG_DIR/evil" --pubkey "$AG_DIR/n4.key.pub" \
 	--name node4 --ip 100.64.0.4 --out "$AG_DIR/n4.crt" >/dev/null

@@ -6,6 +6,7 @@
 # by ag_wire (the same addressing as dp.sh: 10.20A.B.x between A < B).
 #
 #   ag_setup [NETWORK]          CA in $AG_DIR (a temp dir), network name
+#   ag_ns N                     the netns nN (once)
 #   ag_node N [ca sign args]    netns, key, certificate (extra args go to
 #                               `aegis-agent ca sign`, e.g. --role relay)
 #   ag_wire A B                 veth between nA and nB
@@ -56,13 +57,18 @@ ag_setup() {
 	aegis-agent ca init --dir "$AG_DIR" --network "$AG_NET" >/dev/null
 }
 
+# ag_ns N: the namespace of node N (once).
+ag_ns() {
+	if [ -z "${AG_NS[$1]:-}" ]; then
+		ns_create "n$1"
+		AG_NS[$1]=1
+	fi
+}
+
 ag_node() {
 	local n=$1
 	shift
-	if [ -z "${AG_NS[$n]:-}" ]; then
-		ns_create "n$n"
-		AG_NS[$n]=1
-	fi
+	ag_ns "$n"
 	aegis-agent keygen --out "$AG_DIR/n$n.key" >/dev/null 2>&1
 	aegis-agent ca sign --dir "$AG_DIR" --pubkey "$AG_DIR/n$n.key.pub" \
 		--name "node$n" --ip "100.64.0.$n" --ip "fd61:6567:6973::$n" \

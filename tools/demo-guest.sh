@@ -33,8 +33,7 @@ from_template() {
 step "1. A network CA, and an identity and certificate for each node"
 run aegis-agent ca init --dir "$AG_DIR" --network demo-mesh
 for n in 1 2 3; do
-	ns_create "n$n"
-	AG_NS[$n]=1
+	ag_ns "$n"
 	run aegis-agent keygen --out "$AG_DIR/n$n.key"
 	run aegis-agent ca sign --dir "$AG_DIR" --pubkey "$AG_DIR/n$n.key.pub" \
 		--name "node$n" --ip "100.64.0.$n" --ip "fd61:6567:6973::$n" \

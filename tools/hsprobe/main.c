@@ -140,7 +140,7 @@ static void pace(struct probe *p, uint64_t start, unsigned int i)
 
 static int build_bogus_init(struct probe *p, struct wire_buf *w)
 {
-	uint8_t scid[WIRE_CID_LEN], junk[600], mac1[WIRE_MAC_LEN];
+	uint8_t scid[WIRE_CID_LEN], junk[600];
 	struct wire_init m;
 	size_t mac1_off;
 
@@ -166,7 +166,6 @@ static int build_bogus_init(struct probe *p, struct wire_buf *w)
 	/* mac1 is computed the way the responder checks it. */
 	if (wire_parse_init(w->data, w->len, &m))
 		return -EBADMSG;
-	(void)mac1;
 	return hs_mac1_fill(p->to, w->data, mac1_off);
 }
 
@@ -252,11 +251,11 @@ static int run_garbage(struct probe *p)
 	uint8_t buf[1500];
 	struct wire_buf w;
 	unsigned int i;
-	size_t len;
 
 	srand(p->seed);
 	for (i = 0; i < p->count; i++) {
-		len = 1 + (size_t)rand() % sizeof(buf);
+		size_t len = 1 + (size_t)rand() % sizeof(buf);
+
 		switch (i % 4) {
 		case 0:		/* random bytes, long-header form */
 			RAND_bytes(buf, (int)len);

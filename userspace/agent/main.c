@@ -161,7 +161,6 @@ static int check_files(const struct agent_config *cfg)
 	X509 *ca = NULL, *cert = NULL;
 	struct identity id = { 0 };
 	struct cert_info info;
-	enum cert_status st;
 	char err[ERR_SIZE];
 	int bad = 0;
 
@@ -178,7 +177,9 @@ static int check_files(const struct agent_config *cfg)
 		bad++;
 	}
 	if (!bad) {
-		st = cert_verify(ca, cert, time(NULL), id.node_id, &info);
+		enum cert_status st = cert_verify(ca, cert, time(NULL),
+						  id.node_id, &info);
+
 		if (st != CERT_OK) {
 			printf("  cert_file: %s\n", cert_status_str(st));
 			bad++;

@@ -144,9 +144,9 @@ void peer_format_id(const uint8_t *id, char *buf, size_t size)
 /* "name (0123456789ab)" or the static endpoint's host:port. */
 const char *peer_label(const struct peer *p, char *buf, size_t size)
 {
-	char id[16];
-
 	if (p->has_id) {
+		char id[16];
+
 		peer_format_id(p->id, id, sizeof(id));
 		snprintf(buf, size, "%s (%s)", p->cert.name, id);
 	} else {

@@ -42,11 +42,11 @@ int session_send(struct agent *a, const struct sockaddr *dst, socklen_t len,
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char s[AEGIS_ENDPOINT_STRSIZE];
 
 	addr_to_socket(dst, &ss, &sslen);
 	(void)len;
 	if (sendto(a->udp_fd, buf, n, 0, (struct sockaddr *)&ss, sslen) < 0) {
+		char s[AEGIS_ENDPOINT_STRSIZE];
 		int err = -errno;
 
 		log_debug("send to %s: %s", addr_str(dst, s, sizeof(s)),
@@ -88,10 +88,11 @@ static void refuse(struct agent *a, enum hs_status st, const char *what,
 
 	if (st < HS_STATUS_MAX)
 		a->stats.hs_reject[st]++;
-	if (log_allowed(a))
-		log_warn("refused %s from %s%s%s: %s", what,
-			 addr_str(src, s, sizeof(s)), who ? " " : "",
-			 who ? who : "", hs_status_str(st));
+	if (!log_allowed(a))
+		return;
+	log_warn("refused %s from %s%s%s: %s", what,
+		 addr_str(src, s, sizeof(s)), who ? " " : "", who ? who : "",
+		 hs_status_str(st));
 }
 
 static void keys_strip_secrets(struct hs_keys *k)
@@ -782,7 +783,6 @@ static void tick_keys(struct agent *a, struct peer *p, uint64_t now)
 static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
 {
 	uint64_t interval = (uint64_t)a->cfg.rekey_interval * 1000;
-	uint64_t due;
 
 	if (!p->has_id) {
 		if (p->static_idx >= 0)
@@ -802,7 +802,8 @@ static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
 	if (p->state == PEER_ESTABLISHED) {
 		/* The initiator of a session rotates it; the responder only
 		 * if the initiator has not, a little later. */
-		due = p->session_ms + interval;
+		uint64_t due = p->session_ms + interval;
+
 		if (!p->we_initiated)
 			due += interval / 10 + 1000;
 		if (now >= due && !p->init_inflight && now >= p->next_attempt_ms)

@@ -50,7 +50,7 @@ struct fake_kernel {
 
 static struct fake_kernel fakes[2];
 
-static struct fake_kernel *fake_of(struct kernel *k)
+static struct fake_kernel *fake_of(const struct kernel *k)
 {
 	unsigned int i;
 
@@ -324,15 +324,20 @@ static int world_setup(void **state)
 	char err[256], key[96], crt[96];
 	struct world *w = calloc(1, sizeof(*w));
 
-	snprintf(w->dir, sizeof(w->dir), "/tmp/aegis-test-session.XXXXXX");
-	if (!mkdtemp(w->dir))
+	if (!w)
 		return -1;
+	snprintf(w->dir, sizeof(w->dir), "/tmp/aegis-test-session.XXXXXX");
+	if (!mkdtemp(w->dir)) {
+		free(w);
+		return -1;
+	}
 	snprintf(key, sizeof(key), "%s/ca.key", w->dir);
 	snprintf(crt, sizeof(crt), "%s/ca.crt", w->dir);
 	if (ca_init(key, crt, "unit", 2048, 1, err, sizeof(err)) ||
 	    ca_load_key(key, &w->ca_key, err, sizeof(err)) ||
 	    cert_load_pem(crt, &w->ca, err, sizeof(err))) {
 		fprintf(stderr, "%s\n", err);
+		free(w);
 		return -1;
 	}
 	W = w;
@@ -397,10 +402,11 @@ static int pair_teardown(void **state)
 static size_t take(unsigned int i, uint8_t *buf, size_t size,
 		   struct sockaddr_storage *src, socklen_t *len)
 {
-	ssize_t n;
 	int tries;
 
 	for (tries = 0; tries < 100; tries++) {
+		ssize_t n;
+
 		*len = sizeof(*src);
 		n = recvfrom(W->a[i]->udp_fd, buf, size, 0, (struct sockaddr *)src, len);
 		if (n > 0)
@@ -504,7 +510,6 @@ static void test_rotation_lossless(void **state)
 	uint8_t old_enc[AEGIS_KEY_LEN];
 	unsigned int step;
 	socklen_t len;
-	size_t n;
 
 	(void)state;
 	session_initiate(W->a[0], peer_of(0), "test");
@@ -517,8 +522,7 @@ static void test_rotation_lossless(void **state)
 	session_initiate(W->a[1], peer_of(1), "test rekey");
 	for (step = 0; step < 3; step++) {	/* INIT, RESP, CONFIRM */
 		unsigned int to = step % 2 == 0 ? 0 : 1;
-
-		n = take(to, buf, sizeof(buf), &src, &len);
+		size_t n = take(to, buf, sizeof(buf), &src, &len);
 		assert_true(n > 0);
 		deliver(to, buf, n, &src, len);
 		assert_both_ways();
