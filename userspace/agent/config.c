@@ -1115,7 +1115,6 @@ static void base_dir(const char *name, char *dir, size_t size)
 void config_defaults(struct agent_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	snprintf(cfg->network_name, sizeof(cfg->network_name), "aegisray");
 	aegis_prefix_parse(CFG_DEFAULT_CIDR4, &cfg->network_cidr, NULL, 0);
 	aegis_prefix_parse(CFG_DEFAULT_CIDR6, &cfg->network_cidr6, NULL, 0);
 	cfg->listen_port = CFG_DEFAULT_PORT;

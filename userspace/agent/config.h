@@ -58,7 +58,7 @@ struct agent_config {
 	char path[PATH_MAX];		/* the file it came from */
 
 	char node_name[CFG_NAME_MAX];	/* default: the certificate's name */
-	char network_name[CFG_NAME_MAX];	/* default "aegisray" */
+	char network_name[CFG_NAME_MAX];	/* default "": the certificate's */
 	struct aegis_addr mesh_ip;	/* IPv4, required */
 	struct aegis_addr mesh_ip6;	/* IPv6, optional (family 0) */
 	struct aegis_prefix network_cidr;	/* default 100.64.0.0/16 */

@@ -745,6 +745,26 @@ int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id)
 	return genl_run(k, msg, NULL, NULL, what);
 }
 
+int kernel_dev_set_idle(struct kernel *k, uint32_t seconds)
+{
+	struct aegis_dev dev;
+	struct nl_msg *msg;
+	char what[64];
+	int ret;
+
+	snprintf(what, sizeof(what), "set idle timeout of %s", k->ifname);
+	memset(&dev, 0, sizeof(dev));
+	dev.idle_timeout = seconds;
+	AEGIS_SET(&dev, AEGIS_DEV_A_IDLE_TIMEOUT);
+	msg = genl_msg(k, AEGIS_CMD_DEV_SET, what, &ret);
+	if (!msg)
+		return ret;
+	ret = aegis_put_dev(msg, &dev);
+	if (ret)
+		return genl_put_failed(k, msg, ret, what);
+	return genl_run(k, msg, NULL, NULL, what);
+}
+
 static int node_request(struct kernel *k, uint8_t cmd, const struct aegis_node *n,
 			const char *what)
 {

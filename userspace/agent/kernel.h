@@ -75,6 +75,9 @@ int kernel_route_del(struct kernel *k, const struct aegis_prefix *p);
  */
 int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id);
 
+/* Seconds without rx before NTF_PEER_IDLE (0 = never). */
+int kernel_dev_set_idle(struct kernel *k, uint32_t seconds);
+
 /*
  * Nodes. kernel_node_set creates the node if needed (NODE_NEW, then
  * NODE_SET on -EEXIST). endpoint may be NULL (no endpoint for a new node,

@@ -173,6 +173,8 @@ static int setup_kernel(struct agent *a)
 		goto err;
 	if (kernel_bind(&a->k, a->udp_fd, a->id.node_id))
 		goto err;
+	if (kernel_dev_set_idle(&a->k, 3U * a->cfg.keepalive))
+		goto err;
 	aegis_addr_format(&a->cfg.mesh_ip, s, sizeof(s));
 	log_info("%s up: %s, mtu %u, udp port %u%s", a->cfg.ifname, s,
 		 a->cfg.mtu, a->port, a->k.created ? " (created)" : "");
@@ -344,6 +346,9 @@ static void reload(struct agent *a)
 	cur->log_level = next->log_level;
 	cur->rekey_interval = next->rekey_interval;
 	cur->cipher = next->cipher;
+	if (cur->keepalive != next->keepalive &&
+	    kernel_dev_set_idle(&a->k, 3U * next->keepalive))
+		log_warn("reload: keepalive: %s", a->k.err);
 	cur->keepalive = next->keepalive;
 	cur->persistent_keepalive = next->persistent_keepalive;
 	cur->n_advertise = next->n_advertise;
@@ -452,8 +457,17 @@ static void shutdown_agent(struct agent *a)
 		for (i = 0; i < AGENT_MAX_PEERS; i++)
 			if (a->peers[i].used)
 				session_teardown(a, &a->peers[i]);
-		if (a->k.created && kernel_dev_remove_if_created(&a->k))
-			log_warn("remove %s: %s", a->cfg.ifname, a->k.err);
+		if (a->k.created) {
+			if (kernel_dev_remove_if_created(&a->k))
+				log_warn("remove %s: %s", a->cfg.ifname, a->k.err);
+		} else {
+			/* Not ours: take back only what we added. */
+			kernel_addr_del(&a->k, &a->cfg.mesh_ip,
+					a->cfg.network_cidr.len);
+			if (a->cfg.mesh_ip6.family)
+				kernel_addr_del(&a->k, &a->cfg.mesh_ip6,
+						a->cfg.network_cidr6.len);
+		}
 	}
 	for (i = 0; i < AGENT_MAX_PEERS; i++)
 		if (a->peers[i].used)

@@ -125,7 +125,7 @@ static void test_defaults(void **state)
 	config_defaults(cfg);
 	assert_string_equal(cfg->path, "");
 	assert_string_equal(cfg->node_name, "");
-	assert_string_equal(cfg->network_name, "aegisray");
+	assert_string_equal(cfg->network_name, "");	/* the certificate's */
 	assert_int_equal(cfg->mesh_ip.family, 0);
 	assert_int_equal(cfg->mesh_ip6.family, 0);
 	assert_prefix(&cfg->network_cidr, CFG_DEFAULT_CIDR4);
