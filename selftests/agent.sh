@@ -50,7 +50,7 @@ ag_dump_logs() {
 		tail -n 40 "$f"
 	done
 }
-on_exit '[ $? -eq 0 ] || ag_dump_logs >&2'
+on_exit '[ "$rc" -eq 0 ] || ag_dump_logs >&2' # rc: lib.sh's exit status
 
 ag_setup() {
 	AG_NET=${1:-testnet}

@@ -632,6 +632,31 @@ static void test_garbage(void **state)
 	assert_both_ways();
 }
 
+/*
+ * Many rotations driven by the timers alone (rekey_interval 2 s, time
+ * simulated), with traffic checked after every tick.
+ */
+static void test_timer_rotations(void **state)
+{
+	uint64_t t = now_ms();
+	unsigned int i;
+
+	(void)state;
+	W->a[0]->cfg.rekey_interval = 2;
+	W->a[1]->cfg.rekey_interval = 2;
+	session_initiate(W->a[0], peer_of(0), "test");
+	pump();
+	for (i = 0; i < 60; i++) {
+		t += 250;
+		session_tick(W->a[0], t);
+		session_tick(W->a[1], t);
+		pump();
+		assert_both_ways();
+	}
+	assert_true(peer_of(0)->rotations >= 5);
+	assert_int_equal(peer_of(0)->rotations, peer_of(1)->rotations);
+}
+
 /* No answer: retries back off exponentially, with jitter. */
 static void test_retry_backoff(void **state)
 {
@@ -665,6 +690,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_replayed_init, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_resp, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_timer_rotations, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_backoff, pair_setup, pair_teardown),
 	};
 
