@@ -43,7 +43,10 @@ on_exit ag_cleanup
 
 # Print the agents' logs when a test fails: they say why.
 ag_dump_logs() {
-	local f
+	local f n
+	for n in "${!AG_PID[@]}"; do
+		echo "---- agent $n: $(ps -o pid=,stat=,wchan:32= -p "${AG_PID[$n]}" 2>&1)"
+	done
 	for f in "$AG_DIR"/n*.log; do
 		[ -f "$f" ] || continue
 		echo "---- $f (last 40 lines)"

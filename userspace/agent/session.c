@@ -527,9 +527,16 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	if (p->init_inflight) {
 		a->stats.simultaneous++;
 		if (memcmp(a->id.node_id, p->id, AEGIS_NODE_ID_LEN) < 0) {
-			/* Our INIT wins; the peer answers it. */
+			/*
+			 * Our INIT wins and the peer is to answer it. It may
+			 * never have seen it (it was restarting, or it was
+			 * lost): send it again now rather than after the
+			 * retry timeout. A copy it already has is refused as
+			 * a replay, harmlessly.
+			 */
 			log_debug("crossing initiations with %s: ours wins",
 				  info.cert.name);
+			session_send(a, src, srclen, p->init.msg, p->init.len);
 			return;
 		}
 		log_debug("crossing initiations with %s: theirs wins",
@@ -756,6 +763,11 @@ static void tick_keys(struct agent *a, struct peer *p, uint64_t now)
 			activate_pending(a, p);
 		else if (now - p->pending_ms > 2 * REKEY_TIMEOUT_MS)
 			clear_secondary(a, p);
+		if (!p->await_confirm && !p->has_primary && p->static_idx < 0) {
+			/* A stranger that never finished: forget it all. */
+			session_teardown(a, p);
+			p->used = false;
+		}
 	}
 	/* Initiator: resend CONFIRM until the responder sends on the key. */
 	if (p->confirm_due) {
@@ -799,6 +811,8 @@ static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
 		peer_schedule_retry(a, p, now);
 	}
 	tick_keys(a, p, now);
+	if (!p->used)
+		return;
 	if (p->state == PEER_ESTABLISHED) {
 		/* The initiator of a session rotates it; the responder only
 		 * if the initiator has not, a little later. */

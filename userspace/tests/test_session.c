@@ -558,6 +558,32 @@ static void test_crossing_initiations(void **state)
 	assert_both_ways();
 }
 
+/*
+ * Crossing initiations where the winner's INIT was lost (the peer was
+ * restarting): the winner must resend it at once, not wait for the retry
+ * timer.
+ */
+static void test_crossing_lost_init(void **state)
+{
+	struct sockaddr_storage src;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	unsigned int low, high;
+	socklen_t len;
+
+	(void)state;
+	low = memcmp(W->a[0]->id.node_id, W->a[1]->id.node_id,
+		     AEGIS_NODE_ID_LEN) < 0 ? 0 : 1;
+	high = !low;
+	session_initiate(W->a[low], peer_of(low), "test");
+	assert_true(take(high, buf, sizeof(buf), &src, &len) > 0);	/* lost */
+	session_initiate(W->a[high], peer_of(high), "test");
+	pump();
+	assert_int_equal(peer_of(0)->state, PEER_ESTABLISHED);
+	assert_int_equal(peer_of(1)->state, PEER_ESTABLISHED);
+	assert_true(peer_of(low)->we_initiated);
+	assert_both_ways();
+}
+
 /* An INIT delivered twice: the copy is refused as a replay. */
 static void test_replayed_init(void **state)
 {
@@ -687,6 +713,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_confirm_lost, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_rotation_lossless, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_crossing_initiations, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_crossing_lost_init, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_init, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_resp, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_garbage, pair_setup, pair_teardown),
