@@ -86,10 +86,11 @@ for a in 1 2 3; do
 done
 
 step "7. What the wire carries: QUIC-shaped packets, no plaintext"
-ip netns exec n1 timeout 3 tcpdump -c 4 -nn -i v12 -X udp 2>/dev/null | head -20 &
-sleep 0.5
-ip netns exec n1 ping -c 2 -i 0.2 100.64.0.2 >/dev/null
-wait
+ip netns exec n1 timeout 5 tcpdump -c 2 -nn -i v12 -X udp 2>/dev/null &
+dump=$!
+sleep 1
+ip netns exec n1 ping -c 1 100.64.0.2 >/dev/null
+wait "$dump" || true
 step "8. Shut down: SIGTERM removes devices and routes"
 for n in 1 2 3; do ag_stop "$n"; done
 ip -n n1 link show aegis0 2>&1 | head -1 || true

@@ -696,7 +696,8 @@ static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
 		p->cert = info;
 		p->attempts = 0;
 	}
-	if (p->state != PEER_ESTABLISHED)
+	/* Unless it is handshaking with us already (it initiated first). */
+	if (p->state != PEER_ESTABLISHED && !p->await_confirm)
 		session_initiate(a, p, "static peer");
 }
 
