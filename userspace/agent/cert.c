@@ -21,6 +21,7 @@
 #include <openssl/x509v3.h>
 
 #include "cert.h"
+#include "errmsg.h"
 #include "identity.h"
 #include "netaddr.h"
 
@@ -40,53 +41,6 @@
  * in AEGIS_PREFIX_STRSIZE. */
 #define POLICY_MAX	(sizeof("prefixes=;roles=relay,exit") + \
 			 CERT_MAX_PREFIXES * AEGIS_PREFIX_STRSIZE)
-
-static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
-		     va_list ap) __attribute__((format(printf, 4, 0)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/*
- * Format a reason into err; with ssl, append OpenSSL's most recent error
- * if there is one. The OpenSSL error queue is left empty either way.
- */
-static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
-		     va_list ap)
-{
-	unsigned long e = ssl ? ERR_peek_last_error() : 0;
-
-	if (err && errsz) {
-		size_t n;
-
-		vsnprintf(err, errsz, fmt, ap);
-		n = strlen(err);
-		if (e && n + 3 < errsz) {
-			memcpy(err + n, ": ", 3);
-			ERR_error_string_n(e, err + n + 2, errsz - n - 2);
-		}
-	}
-	ERR_clear_error();
-}
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset_err(err, errsz, false, fmt, ap);
-	va_end(ap);
-}
-
-static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset_err(err, errsz, true, fmt, ap);
-	va_end(ap);
-}
 
 const char *cert_status_str(enum cert_status st)
 {

@@ -18,57 +18,11 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
+#include "errmsg.h"
 #include "identity.h"
 
 /* Largest key file read: a 4096-bit key in PKCS#8 PEM is about 3.3 KB. */
 #define KEY_FILE_MAX	(64 * 1024)
-
-static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
-		     va_list ap) __attribute__((format(printf, 4, 0)));
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/*
- * Format a reason into err; with ssl, append OpenSSL's most recent error
- * if there is one. The OpenSSL error queue is left empty either way.
- */
-static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
-		     va_list ap)
-{
-	unsigned long e = ssl ? ERR_peek_last_error() : 0;
-
-	if (err && errsz) {
-		size_t n;
-
-		vsnprintf(err, errsz, fmt, ap);
-		n = strlen(err);
-		if (e && n + 3 < errsz) {
-			memcpy(err + n, ": ", 3);
-			ERR_error_string_n(e, err + n + 2, errsz - n - 2);
-		}
-	}
-	ERR_clear_error();
-}
-
-static void set_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset_err(err, errsz, false, fmt, ap);
-	va_end(ap);
-}
-
-static void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vset_err(err, errsz, true, fmt, ap);
-	va_end(ap);
-}
 
 bool identity_bits_ok(unsigned int bits)
 {

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One-line error reasons for functions that return -errno and fill a
+ * caller's err buffer (identity.c, cert.c).
+ */
+#ifndef AGENT_ERRMSG_H
+#define AGENT_ERRMSG_H
+
+#include <stddef.h>
+
+/* Format a reason into err (err may be NULL). Clears OpenSSL's queue. */
+void set_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The same, with OpenSSL's most recent error appended if there is one. */
+void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* AGENT_ERRMSG_H */
