@@ -721,12 +721,26 @@ int kernel_route_del(struct kernel *k, const struct aegis_prefix *p)
 
 /* --- the genl family ------------------------------------------------------- */
 
+/* AEGIS_CMD_DEV_SET with the attributes marked present in dev. */
+static int dev_set(struct kernel *k, const struct aegis_dev *dev,
+		   const char *what)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = genl_msg(k, AEGIS_CMD_DEV_SET, what, &ret);
+	if (!msg)
+		return ret;
+	ret = aegis_put_dev(msg, dev);
+	if (ret)
+		return genl_put_failed(k, msg, ret, what);
+	return genl_run(k, msg, NULL, NULL, what);
+}
+
 int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id)
 {
 	struct aegis_dev dev;
-	struct nl_msg *msg;
 	char what[64];
-	int ret;
 
 	snprintf(what, sizeof(what), "bind %s", k->ifname);
 	memset(&dev, 0, sizeof(dev));
@@ -736,33 +750,19 @@ int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id)
 		memcpy(dev.node_id, node_id, AEGIS_NODE_ID_LEN);
 		AEGIS_SET(&dev, AEGIS_DEV_A_NODE_ID);
 	}
-	msg = genl_msg(k, AEGIS_CMD_DEV_SET, what, &ret);
-	if (!msg)
-		return ret;
-	ret = aegis_put_dev(msg, &dev);
-	if (ret)
-		return genl_put_failed(k, msg, ret, what);
-	return genl_run(k, msg, NULL, NULL, what);
+	return dev_set(k, &dev, what);
 }
 
 int kernel_dev_set_idle(struct kernel *k, uint32_t seconds)
 {
 	struct aegis_dev dev;
-	struct nl_msg *msg;
 	char what[64];
-	int ret;
 
 	snprintf(what, sizeof(what), "set idle timeout of %s", k->ifname);
 	memset(&dev, 0, sizeof(dev));
 	dev.idle_timeout = seconds;
 	AEGIS_SET(&dev, AEGIS_DEV_A_IDLE_TIMEOUT);
-	msg = genl_msg(k, AEGIS_CMD_DEV_SET, what, &ret);
-	if (!msg)
-		return ret;
-	ret = aegis_put_dev(msg, &dev);
-	if (ret)
-		return genl_put_failed(k, msg, ret, what);
-	return genl_run(k, msg, NULL, NULL, what);
+	return dev_set(k, &dev, what);
 }
 
 static int node_request(struct kernel *k, uint8_t cmd, const struct aegis_node *n,
