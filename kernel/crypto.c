@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * In-place AEAD over an skb's fragments, synchronous or asynchronous.
+ * In-place AEAD over an skb, with a per-worker request (see crypto.h).
  */
 #include <crypto/aead.h>
 #include <linux/scatterlist.h>
@@ -11,17 +11,36 @@
 #include "key.h"
 #include "messages.h"
 
-/*
- * One allocation per packet holds the AEAD request, the nonce and the
- * scatterlist; it lives until the operation completes.
- */
-struct aegis_crypt_ctx {
-	struct sk_buff *skb;
-	aegis_crypt_done_t done;
+/* skb_cow_data() leaves a linear head plus at most the frag_list members. */
+#define AEGIS_MAX_SG	(MAX_SKB_FRAGS + 8)
+
+/* Relay hop layer: [outer hdr | inner tag] (AD) [relay block] [hop tag] */
+#define AEGIS_RB_AD_LEN		(AEGIS_HDR_LEN + AEGIS_TAG_LEN)
+#define AEGIS_RB_LEN		(AEGIS_RB_AD_LEN + AEGIS_RELAY_BLOCK_LEN + AEGIS_TAG_LEN)
+
+struct aegis_crypt_scratch {
+	struct aead_request *req;
+	unsigned int req_size;
+	struct crypto_wait wait;
 	u8 nonce[AEGIS_NONCE_LEN];
-	struct scatterlist *sg;
-	struct aead_request *req;	/* follows, with the tfm's context */
+	u8 block[AEGIS_RB_LEN];
+	struct scatterlist block_sg;
+	struct scatterlist sg[AEGIS_MAX_SG];
 };
+
+struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(void)
+{
+	return kzalloc(sizeof(struct aegis_crypt_scratch), GFP_KERNEL);
+}
+
+void aegis_crypt_scratch_free(struct aegis_crypt_scratch *s)
+{
+	if (!s)
+		return;
+	/* The request context and the block may hold key-derived state. */
+	kfree_sensitive(s->req);
+	kfree_sensitive(s);
+}
 
 static void aegis_make_nonce(u8 nonce[AEGIS_NONCE_LEN],
 			     const u8 salt[AEGIS_NONCE_SALT_LEN], u64 counter)
@@ -32,97 +51,189 @@ static void aegis_make_nonce(u8 nonce[AEGIS_NONCE_LEN],
 	memcpy(nonce + AEGIS_NONCE_SALT_LEN, &ctr, sizeof(ctr));
 }
 
-static void aegis_crypt_complete(struct crypto_async_request *areq, int err)
+/* The worker's request, grown once if this tfm needs a bigger context. */
+static struct aead_request *aegis_scratch_req(struct aegis_crypt_scratch *s,
+					      struct crypto_aead *tfm)
 {
-	struct aegis_crypt_ctx *ctx = areq->data;
-	struct sk_buff *skb = ctx->skb;
-	aegis_crypt_done_t done = ctx->done;
+	unsigned int size = offsetof(struct aead_request, __ctx) +
+			    crypto_aead_reqsize(tfm);
+	struct aead_request *req;
 
-	/* The backlog notification: the real completion follows. */
-	if (err == -EINPROGRESS)
-		return;
-	kfree(ctx);
-	local_bh_disable();
-	done(skb, err);
-	local_bh_enable();
+	if (likely(size <= s->req_size))
+		return s->req;
+	req = kmalloc(size, GFP_KERNEL);
+	if (!req)
+		return NULL;
+	kfree_sensitive(s->req);
+	s->req = req;
+	s->req_size = size;
+	return req;
 }
 
-/* Layout: ctx | aead_request + tfm context | scatterlist[nsg] */
-static struct aegis_crypt_ctx *aegis_crypt_ctx_alloc(struct crypto_aead *tfm,
-						     int nsg)
+static int aegis_aead(struct aegis_crypt_scratch *s, struct crypto_aead *tfm,
+		      struct scatterlist *sg, unsigned int assoclen,
+		      unsigned int cryptlen, bool encrypt)
 {
-	size_t req_off = ALIGN(sizeof(struct aegis_crypt_ctx), CRYPTO_MINALIGN);
-	size_t sg_off = ALIGN(req_off + crypto_aead_reqsize(tfm) +
-			      offsetof(struct aead_request, __ctx),
-			      __alignof__(struct scatterlist));
-	struct aegis_crypt_ctx *ctx;
+	struct aead_request *req = aegis_scratch_req(s, tfm);
 
-	ctx = kmalloc(sg_off + nsg * sizeof(struct scatterlist), GFP_ATOMIC);
-	if (!ctx)
-		return NULL;
-	ctx->req = (struct aead_request *)((u8 *)ctx + req_off);
-	ctx->sg = (struct scatterlist *)((u8 *)ctx + sg_off);
-	return ctx;
+	if (unlikely(!req))
+		return -ENOMEM;
+	crypto_init_wait(&s->wait);
+	aead_request_set_tfm(req, tfm);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP |
+				  CRYPTO_TFM_REQ_MAY_BACKLOG,
+				  crypto_req_done, &s->wait);
+	aead_request_set_ad(req, assoclen);
+	aead_request_set_crypt(req, sg, sg, cryptlen, s->nonce);
+	return crypto_wait_req(encrypt ? crypto_aead_encrypt(req) :
+					 crypto_aead_decrypt(req), &s->wait);
 }
 
 /*
- * Run one AEAD operation over the whole skb. @cryptlen: bytes after the
- * header to process (plaintext for encryption, ciphertext + tag for
- * decryption).
+ * Make @skb private and writable in place, with @tail more bytes at its
+ * end. Returns the scatterlist entries it needs or a negative errno.
  */
-static int aegis_crypt(struct crypto_aead *tfm, const u8 *salt,
-		       struct sk_buff *skb, u64 counter, unsigned int cryptlen,
-		       bool encrypt, aegis_crypt_done_t done)
+static int aegis_skb_prepare(struct sk_buff *skb, unsigned int tail)
 {
-	struct aegis_crypt_ctx *ctx;
 	struct sk_buff *trailer;
-	int nfrags, nsg, ret;
+	int nfrags;
 
-	nfrags = skb_cow_data(skb, encrypt ? AEGIS_TAG_LEN : 0, &trailer);
-	if (nfrags < 0)
-		return nfrags;
-	if (encrypt && pskb_put(skb, trailer, AEGIS_TAG_LEN) == NULL)
-		return -ENOMEM;
-
-	ctx = aegis_crypt_ctx_alloc(tfm, nfrags);
-	if (!ctx)
-		return -ENOMEM;
-	sg_init_table(ctx->sg, nfrags);
-	nsg = skb_to_sgvec(skb, ctx->sg, 0, skb->len);
-	if (unlikely(nsg < 0)) {
-		kfree(ctx);
-		return nsg;
+	nfrags = skb_cow_data(skb, tail, &trailer);
+	if (unlikely(nfrags > AEGIS_MAX_SG)) {
+		if (skb_linearize(skb))
+			return -ENOMEM;
+		nfrags = skb_cow_data(skb, tail, &trailer);
 	}
-	ctx->skb = skb;
-	ctx->done = done;
-	aegis_make_nonce(ctx->nonce, salt, counter);
+	if (unlikely(nfrags < 0))
+		return nfrags;
+	if (tail && !pskb_put(skb, trailer, tail))
+		return -ENOMEM;
+	return nfrags;
+}
 
-	aead_request_set_tfm(ctx->req, tfm);
-	aead_request_set_callback(ctx->req, CRYPTO_TFM_REQ_MAY_BACKLOG,
-				  aegis_crypt_complete, ctx);
-	aead_request_set_ad(ctx->req, AEGIS_HDR_LEN);
-	aead_request_set_crypt(ctx->req, ctx->sg, ctx->sg, cryptlen, ctx->nonce);
+/* Prepare @skb and map all of it into the scratch scatterlist. */
+static int aegis_skb_map(struct aegis_crypt_scratch *s, struct sk_buff *skb,
+			 unsigned int tail)
+{
+	int nfrags = aegis_skb_prepare(skb, tail);
+	int nsg;
 
-	ret = encrypt ? crypto_aead_encrypt(ctx->req) :
-			crypto_aead_decrypt(ctx->req);
-	if (ret == -EINPROGRESS || ret == -EBUSY)
-		return -EINPROGRESS;
-	kfree(ctx);
+	if (unlikely(nfrags < 0))
+		return nfrags;
+	sg_init_table(s->sg, nfrags);
+	nsg = skb_to_sgvec(skb, s->sg, 0, skb->len);
+	return nsg < 0 ? nsg : 0;
+}
+
+int aegis_seal(struct aegis_crypt_scratch *s, struct aegis_key *key,
+	       struct sk_buff *skb, u64 counter)
+{
+	int ret = aegis_skb_map(s, skb, AEGIS_TAG_LEN);
+
+	if (unlikely(ret))
+		return ret;
+	aegis_make_nonce(s->nonce, key->enc_salt, counter);
+	return aegis_aead(s, key->enc, s->sg, AEGIS_HDR_LEN,
+			  skb->len - AEGIS_HDR_LEN - AEGIS_TAG_LEN, true);
+}
+
+int aegis_open(struct aegis_crypt_scratch *s, struct aegis_key *key,
+	       struct sk_buff *skb, u64 counter)
+{
+	int ret;
+
+	if (unlikely(skb->len < AEGIS_HDR_LEN + AEGIS_TAG_LEN))
+		return -EBADMSG;
+	ret = aegis_skb_map(s, skb, 0);
+	if (unlikely(ret))
+		return ret;
+	aegis_make_nonce(s->nonce, key->dec_salt, counter);
+	return aegis_aead(s, key->dec, s->sg, AEGIS_HDR_LEN,
+			  skb->len - AEGIS_HDR_LEN, false);
+}
+
+/*
+ * Gather the hop layer of a relay packet into the scratch block:
+ * outer header and inner tag (AD), relay block, hop tag. The hop tag is
+ * the last @hop_tag bytes of the skb (0 while sealing: it is not there yet).
+ */
+static int aegis_relay_gather(struct aegis_crypt_scratch *s,
+			      const struct sk_buff *skb, unsigned int hop_tag)
+{
+	unsigned int inner_tag = skb->len - hop_tag - AEGIS_TAG_LEN;
+	u8 *b = s->block;
+
+	if (skb_copy_bits(skb, 0, b, AEGIS_HDR_LEN) ||
+	    skb_copy_bits(skb, inner_tag, b + AEGIS_HDR_LEN, AEGIS_TAG_LEN) ||
+	    skb_copy_bits(skb, AEGIS_HDR_LEN, b + AEGIS_RB_AD_LEN,
+			  AEGIS_RELAY_BLOCK_LEN))
+		return -EFAULT;
+	if (hop_tag &&
+	    skb_copy_bits(skb, skb->len - AEGIS_TAG_LEN,
+			  b + AEGIS_RB_AD_LEN + AEGIS_RELAY_BLOCK_LEN,
+			  AEGIS_TAG_LEN))
+		return -EFAULT;
+	sg_init_one(&s->block_sg, b, AEGIS_RB_LEN);
+	return 0;
+}
+
+/*
+ * @skb: outer header (filled in) | relay header | inner data packet. The
+ * hop tag is appended.
+ */
+int aegis_seal_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
+		     struct sk_buff *skb, u64 counter)
+{
+	int ret;
+
+	if (unlikely(skb->len < AEGIS_HDR_LEN + AEGIS_RELAY_BLOCK_LEN +
+				AEGIS_TAG_LEN))
+		return -EINVAL;
+	ret = aegis_relay_gather(s, skb, 0);
+	if (unlikely(ret))
+		return ret;
+	aegis_make_nonce(s->nonce, key->enc_salt, counter);
+	ret = aegis_aead(s, key->enc, &s->block_sg, AEGIS_RB_AD_LEN,
+			 AEGIS_RELAY_BLOCK_LEN, true);
+	if (unlikely(ret))
+		goto out;
+	/* Room for the tag, and a private, writable copy of the head. */
+	ret = aegis_skb_prepare(skb, AEGIS_TAG_LEN);
+	if (unlikely(ret < 0))
+		goto out;
+	ret = skb_store_bits(skb, AEGIS_HDR_LEN, s->block + AEGIS_RB_AD_LEN,
+			     AEGIS_RELAY_BLOCK_LEN) ?:
+	      skb_store_bits(skb, skb->len - AEGIS_TAG_LEN,
+			     s->block + AEGIS_RB_AD_LEN + AEGIS_RELAY_BLOCK_LEN,
+			     AEGIS_TAG_LEN);
+out:
+	memzero_explicit(s->block, sizeof(s->block));
 	return ret;
 }
 
-int aegis_encrypt(struct aegis_key *key, struct sk_buff *skb, u64 counter,
-		  aegis_crypt_done_t done)
+/* Verify and decrypt the hop layer; the relay block is left in clear. */
+int aegis_open_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
+		     struct sk_buff *skb, u64 counter)
 {
-	return aegis_crypt(key->enc, key->enc_salt, skb, counter,
-			   skb->len - AEGIS_HDR_LEN, true, done);
-}
+	int ret;
 
-int aegis_decrypt(struct aegis_key *key, struct sk_buff *skb, u64 counter,
-		  aegis_crypt_done_t done)
-{
-	if (skb->len < AEGIS_HDR_LEN + AEGIS_TAG_LEN)
+	if (unlikely(skb->len < AEGIS_HDR_LEN + AEGIS_RELAY_BLOCK_LEN +
+				2 * AEGIS_TAG_LEN))
 		return -EBADMSG;
-	return aegis_crypt(key->dec, key->dec_salt, skb, counter,
-			   skb->len - AEGIS_HDR_LEN, false, done);
+	ret = aegis_relay_gather(s, skb, AEGIS_TAG_LEN);
+	if (unlikely(ret))
+		return ret;
+	aegis_make_nonce(s->nonce, key->dec_salt, counter);
+	ret = aegis_aead(s, key->dec, &s->block_sg, AEGIS_RB_AD_LEN,
+			 AEGIS_RELAY_BLOCK_LEN + AEGIS_TAG_LEN, false);
+	if (unlikely(ret))
+		goto out;
+	ret = aegis_skb_prepare(skb, 0);
+	if (unlikely(ret < 0))
+		goto out;
+	ret = skb_store_bits(skb, AEGIS_HDR_LEN, s->block + AEGIS_RB_AD_LEN,
+			     AEGIS_RELAY_BLOCK_LEN);
+out:
+	memzero_explicit(s->block, sizeof(s->block));
+	return ret;
 }

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * In-place AEAD of a data packet through the kernel crypto API.
+ * AEAD of data packets through the kernel crypto API, run by the crypto
+ * workers (process context: these may sleep).
  *
- * The skb starts at the data header (struct aegis_data_hdr), which is the
- * associated data. Encryption appends the tag; decryption verifies it and
- * leaves header || plaintext || tag in place (the caller trims). Either may
- * complete asynchronously (the AES-NI GCM defers to cryptd when the FPU is
- * unusable): then it returns -EINPROGRESS and @done runs later, in BH
- * context, with the result. Otherwise @done is not called and the result is
- * returned directly.
+ * Each worker owns one struct aegis_crypt_scratch and reuses its AEAD
+ * request, nonce and scatterlist for every packet, so the data path makes
+ * no allocation for its crypto. An asynchronous implementation (cryptd) is
+ * waited for; the worker's CPU is free meanwhile.
+ *
+ * aegis_seal/aegis_open: the skb starts at the data header (the associated
+ * data). Sealing appends the tag; opening verifies it and leaves
+ * header || plaintext || tag in place (the caller trims).
+ *
+ * aegis_seal_relay/aegis_open_relay: the hop layer of a relay packet (see
+ * messages.h). Only the relay block (relay header and inner data header)
+ * is encrypted; the inner packet, already sealed end to end, is bound by
+ * its tag, which is associated data. The cost does not grow with the
+ * packet: relays never touch the payload.
  */
 #ifndef _AEGIS_CRYPTO_H
 #define _AEGIS_CRYPTO_H
@@ -16,12 +24,18 @@
 #include <linux/skbuff.h>
 
 struct aegis_key;
+struct aegis_crypt_scratch;
 
-typedef void (*aegis_crypt_done_t)(struct sk_buff *skb, int err);
+struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(void);
+void aegis_crypt_scratch_free(struct aegis_crypt_scratch *s);
 
-int aegis_encrypt(struct aegis_key *key, struct sk_buff *skb, u64 counter,
-		  aegis_crypt_done_t done);
-int aegis_decrypt(struct aegis_key *key, struct sk_buff *skb, u64 counter,
-		  aegis_crypt_done_t done);
+int aegis_seal(struct aegis_crypt_scratch *s, struct aegis_key *key,
+	       struct sk_buff *skb, u64 counter);
+int aegis_open(struct aegis_crypt_scratch *s, struct aegis_key *key,
+	       struct sk_buff *skb, u64 counter);
+int aegis_seal_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
+		     struct sk_buff *skb, u64 counter);
+int aegis_open_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
+		     struct sk_buff *skb, u64 counter);
 
 #endif /* _AEGIS_CRYPTO_H */

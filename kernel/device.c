@@ -18,6 +18,7 @@
 #include "device.h"
 #include "messages.h"
 #include "node.h"
+#include "receive.h"
 #include "send.h"
 #include "socket.h"
 #include "timers.h"
@@ -44,8 +45,31 @@ static int aegis_stop(struct net_device *dev)
 static int aegis_init(struct net_device *dev)
 {
 	struct aegis_device *aegis = netdev_priv(dev);
+	int ret;
 
-	return gro_cells_init(&aegis->gro_cells, dev);
+	ret = aegis_crypt_queue_init(&aegis->encrypt_q, aegis, aegis_tx_worker);
+	if (ret)
+		return ret;
+	ret = aegis_crypt_queue_init(&aegis->decrypt_q, aegis, aegis_rx_worker);
+	if (ret)
+		goto err_encrypt_q;
+	return 0;
+
+err_encrypt_q:
+	aegis_crypt_queue_free(&aegis->encrypt_q);
+	return ret;
+}
+
+/*
+ * After the last reference (every unit in flight holds one, through its
+ * node): the workers can have nothing left to do but return.
+ */
+static void aegis_destruct(struct net_device *dev)
+{
+	struct aegis_device *aegis = netdev_priv(dev);
+
+	aegis_crypt_queue_free(&aegis->decrypt_q);
+	aegis_crypt_queue_free(&aegis->encrypt_q);
 }
 
 /*
@@ -63,7 +87,6 @@ static void aegis_uninit(struct net_device *dev)
 	aegis_node_remove_all(aegis);
 	aegis_prefix_table_free(&aegis->prefixes, &aegis->conf_lock);
 	mutex_unlock(&aegis->conf_lock);
-	gro_cells_destroy(&aegis->gro_cells);
 }
 
 static const struct net_device_ops aegis_netdev_ops = {
@@ -99,6 +122,7 @@ static void aegis_setup(struct net_device *dev)
 	dev->max_mtu = AEGIS_MAX_MTU;
 	dev->pcpu_stat_type = NETDEV_PCPU_STAT_TSTATS;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = aegis_destruct;
 	SET_NETDEV_DEVTYPE(dev, &aegis_device_type);
 
 	memset(aegis, 0, sizeof(*aegis));

@@ -9,10 +9,10 @@
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
-#include <net/gro_cells.h>
 #include <uapi/linux/aegisray.h>
 
 #include "prefix.h"
+#include "queue.h"
 
 #define AEGIS_NODE_HASH_BITS	10
 #define AEGIS_INDEX_HASH_BITS	11
@@ -34,7 +34,7 @@ struct aegis_sock;
  * @prefixes:	the LPM table of overlay prefixes.
  * @node_id:	this node's id, valid when @has_node_id is set.
  * @generation:	bumped on every table change, reported in dumps.
- * @gro_cells:	delivery of decrypted packets with GRO.
+ * @encrypt_q, @decrypt_q: units waiting for a crypto worker (queue.h).
  * @housekeeping: once a second: key lifetimes, idle peers.
  */
 struct aegis_device {
@@ -55,7 +55,8 @@ struct aegis_device {
 	u32 idle_timeout;
 	u32 generation;
 
-	struct gro_cells gro_cells;
+	struct aegis_crypt_queue encrypt_q;
+	struct aegis_crypt_queue decrypt_q;
 	struct delayed_work housekeeping;
 	/* Rate limit of "unknown receiver index" logging. */
 	atomic64_t rx_unknown_index;

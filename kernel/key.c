@@ -237,20 +237,21 @@ static void aegis_key_soft_limit(struct aegis_key *key)
 		aegis_notify_rekey(key);
 }
 
-bool aegis_key_next_counter(struct aegis_key *key, u64 *counter)
+bool aegis_key_next_counters(struct aegis_key *key, unsigned int n,
+			     u64 *first)
 {
 	u64 c;
 
 	if (unlikely(READ_ONCE(key->expired)))
 		return false;
-	c = (u64)atomic64_fetch_inc(&key->tx_counter);
-	if (unlikely(c >= key->hard_packets)) {
+	c = (u64)atomic64_fetch_add(n, &key->tx_counter);
+	if (unlikely(c + n > key->hard_packets)) {
 		aegis_key_expire(key);
 		return false;
 	}
-	if (unlikely(c >= key->soft_packets))
+	if (unlikely(c + n > key->soft_packets))
 		aegis_key_soft_limit(key);
-	*counter = c;
+	*first = c;
 	return true;
 }
 

@@ -86,9 +86,11 @@ struct aegis_key *aegis_key_lookup_rcu(struct aegis_device *aegis, u64 index);
 struct aegis_key *aegis_key_get_rcu(struct aegis_key *key);
 void aegis_key_put(struct aegis_key *key);
 /*
- * Reserve the next tx counter, or return false when the key is retired or
- * past its hard limit (the caller drops the packet). Signals the soft limit.
+ * Reserve @n consecutive tx counters (one per segment of a packet), or
+ * return false when the key is retired or would pass its hard limit (the
+ * caller drops the packet). Signals the soft limit.
  */
-bool aegis_key_next_counter(struct aegis_key *key, u64 *counter);
+bool aegis_key_next_counters(struct aegis_key *key, unsigned int n,
+			     u64 *first);
 
 #endif /* _AEGIS_KEY_H */

@@ -8,6 +8,7 @@
 
 #include "device.h"
 #include "netlink.h"
+#include "queue.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -30,6 +31,9 @@ static int __init aegis_mod_init(void)
 	ret = aegis_run_selftests();
 	if (ret)
 		return ret;
+	ret = aegis_queue_module_init();
+	if (ret)
+		return ret;
 	ret = aegis_device_init();
 	if (ret)
 		goto err_device;
@@ -43,6 +47,7 @@ static int __init aegis_mod_init(void)
 err_genl:
 	aegis_device_uninit();
 err_device:
+	aegis_queue_module_exit();
 	return ret;
 }
 
@@ -50,6 +55,7 @@ static void __exit aegis_mod_exit(void)
 {
 	aegis_genl_uninit();
 	aegis_device_uninit();
+	aegis_queue_module_exit();
 }
 
 module_init(aegis_mod_init);

@@ -15,14 +15,15 @@
  *
  *   0                   1                   2                   3
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |0|1|S|R R|K K K|  connection id = receiver index (64 bit) ...
+ *  |0|1|S|L R|K K K|  connection id = receiver index (64 bit) ...
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |            ... connection id  |   packet number (low 32 bits) ...
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *  |  ...  |  AEAD ciphertext ...                   | 16-byte tag   |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  *
- *  S: spin bit, random.  R: reserved, zero.  K: key id (0..7).
+ *  S: spin bit, random.  L: relay packet (below).  R: reserved, zero.
+ *  K: key id (0..7).
  *  The 13 header bytes are the AEAD's associated data. The packet number is
  *  the low 32 bits of the 64-bit per-key counter; the receiver recovers the
  *  full value from the highest counter it has seen (RFC 9000, A.3).
@@ -30,9 +31,22 @@
  *
  * The decrypted payload is one of:
  *   - empty: a keepalive;
- *   - an IPv4 or IPv6 packet (first nibble 4 or 6);
- *   - a relay frame (first byte AEGIS_RELAY_TYPE): hop limit, destination
- *     node id, then an end-to-end data packet (as above) for that node.
+ *   - an IPv4 or IPv6 packet (first nibble 4 or 6).
+ *
+ * Relay packet (L set): a hop-by-hop packet that carries an end-to-end data
+ * packet (sealed with the final destination's key) through a relay. The hop
+ * layer encrypts only the relay block; the inner packet's payload is never
+ * encrypted twice, and relays never touch it:
+ *
+ *  | hdr (13) | relay block (47) | inner ciphertext ... | inner tag | hop tag |
+ *              relay hdr (34): type, hop limit, destination node id
+ *              inner hdr (13): the end-to-end data header
+ *
+ *  hop tag = AEAD(hop key, nonce(counter), AD = hdr || inner tag,
+ *                 plaintext = relay block)
+ *  The inner tag authenticates the inner packet end to end; binding it into
+ *  the hop tag ties the whole frame to the hop key, so a relay forwards only
+ *  frames a neighbour it trusts sealed for it.
  */
 #ifndef _AEGIS_MESSAGES_H
 #define _AEGIS_MESSAGES_H
@@ -46,7 +60,8 @@
 #define AEGIS_FORM_MASK		0xc0
 #define AEGIS_FORM_SHORT	0x40	/* data */
 #define AEGIS_SPIN_BIT		0x20
-#define AEGIS_RESERVED_MASK	0x18
+#define AEGIS_RELAY_BIT		0x10
+#define AEGIS_RESERVED_MASK	0x08
 #define AEGIS_KEY_ID_MASK	0x07
 
 #define AEGIS_CID_LEN		8
@@ -64,7 +79,7 @@ struct aegis_data_hdr {
 #define AEGIS_NONCE_LEN		12
 #define AEGIS_DATA_OVERHEAD	(AEGIS_HDR_LEN + AEGIS_TAG_LEN)	/* 29 */
 
-/* Relay frame: the plaintext of a hop-by-hop data packet. */
+/* Relay header: the start of a relay packet's relay block. */
 #define AEGIS_RELAY_TYPE	0x01
 struct aegis_relay_hdr {
 	u8 type;
@@ -73,6 +88,7 @@ struct aegis_relay_hdr {
 } __packed;
 
 #define AEGIS_RELAY_HDR_LEN	sizeof(struct aegis_relay_hdr)	/* 34 */
+#define AEGIS_RELAY_BLOCK_LEN	(AEGIS_RELAY_HDR_LEN + AEGIS_HDR_LEN)	/* 47 */
 #define AEGIS_DEFAULT_HOP_LIMIT	8
 
 /* Outer headers: IPv4 20 + UDP 8 = 28, IPv6 40 + UDP 8 = 48. */

@@ -20,6 +20,8 @@
 #include "node.h"
 #include "notify.h"
 #include "prefix.h"
+#include "queue.h"
+#include "receive.h"
 
 /*
  * Node ids are SHA-256 digests, but they come from configuration that may
@@ -53,6 +55,12 @@ struct aegis_node *aegis_node_create(struct aegis_device *aegis, const u8 *id)
 	ret = dst_cache_init(&node->dst_cache, GFP_KERNEL);
 	if (ret)
 		goto err_free_stats;
+	ret = ptr_ring_init(&node->tx_ring, AEGIS_NODE_RING_SIZE, GFP_KERNEL);
+	if (ret)
+		goto err_free_dst_cache;
+	ret = ptr_ring_init(&node->rx_ring, AEGIS_NODE_RING_SIZE, GFP_KERNEL);
+	if (ret)
+		goto err_free_tx_ring;
 
 	node->aegis = aegis;
 	memcpy(node->id, id, AEGIS_NODE_ID_LEN);
@@ -61,6 +69,8 @@ struct aegis_node *aegis_node_create(struct aegis_device *aegis, const u8 *id)
 	node->no_key_ntf_at = jiffies - HZ;
 	kref_init(&node->refcount);
 	dev_hold(aegis->dev);	/* dropped by aegis_node_free_rcu() */
+	netif_napi_add(aegis->dev, &node->napi, aegis_rx_poll);
+	napi_enable(&node->napi);
 
 	get_random_once(&aegis_node_hash_key, sizeof(aegis_node_hash_key));
 	hash_add_rcu(aegis->node_hash, &node->id_hash, aegis_node_hash(id));
@@ -69,6 +79,10 @@ struct aegis_node *aegis_node_create(struct aegis_device *aegis, const u8 *id)
 	aegis_bump_generation(aegis);
 	return node;
 
+err_free_tx_ring:
+	ptr_ring_cleanup(&node->tx_ring, NULL);
+err_free_dst_cache:
+	dst_cache_destroy(&node->dst_cache);
 err_free_stats:
 	free_percpu(node->stats);
 err_free_node:
@@ -121,6 +135,9 @@ static void aegis_node_free_rcu(struct rcu_head *rcu)
 {
 	struct aegis_node *node = container_of(rcu, struct aegis_node, rcu);
 
+	/* Every unit holds the node: its rings are empty by now. */
+	ptr_ring_cleanup(&node->rx_ring, NULL);
+	ptr_ring_cleanup(&node->tx_ring, NULL);
 	dst_cache_destroy(&node->dst_cache);
 	free_percpu(node->stats);
 	dev_put(node->aegis->dev);
@@ -153,7 +170,17 @@ static void __aegis_node_remove(struct aegis_node *node, bool clear_via)
 
 	lockdep_assert_held(&aegis->conf_lock);
 
-	node->dead = true;	/* read locklessly, as a hint */
+	WRITE_ONCE(node->dead, 1);
+	/*
+	 * Pairs with aegis_rx_complete(): a worker that finishes a unit
+	 * either sees @dead and purges, or scheduled the poll before it was
+	 * disabled and the purge below sees the unit finished.
+	 */
+	smp_mb();
+	napi_disable(&node->napi);
+	/* Freed after a grace period (aegis_node_release), as this needs. */
+	__netif_napi_del(&node->napi);
+	aegis_rx_purge(node);
 	hash_del_rcu(&node->id_hash);
 	list_del(&node->list);
 	aegis_key_delete_all(node);

@@ -14,6 +14,8 @@
 
 #include <linux/kref.h>
 #include <linux/list.h>
+#include <linux/netdevice.h>
+#include <linux/ptr_ring.h>
 #include <linux/seqlock.h>
 #include <linux/u64_stats_sync.h>
 #include <net/dst_cache.h>
@@ -58,7 +60,13 @@ struct aegis_node_stats {
  * @endpoint:	protected by @endpoint_lock (seqlock: the data path reads
  *		it on every packet, roaming writes it rarely).
  * @prefixes:	this node's entries in the prefix table (conf_lock).
+ * @tx_ring, @rx_ring: units in flight to and from this node, in order
+ *		(queue.h); each unit holds a reference on the node.
+ * @napi:	the serial receive stage: takes finished units off @rx_ring in
+ *		order and delivers them with GRO. Disabled when the node dies.
  * @drops:	drop counters by enum aegis_drop_attr.
+ * @dead:	set (under conf_lock) when the node leaves the tables; read
+ *		by the workers to purge instead of scheduling @napi.
  */
 struct aegis_node {
 	struct aegis_device *aegis;
@@ -75,6 +83,10 @@ struct aegis_node {
 	bool has_endpoint;
 	struct dst_cache dst_cache;
 
+	struct ptr_ring tx_ring;
+	struct ptr_ring rx_ring;
+	struct napi_struct napi;
+
 	u16 keepalive;
 	u32 flags;
 
@@ -86,7 +98,7 @@ struct aegis_node {
 	/* Housekeeping (conf_lock): PEER_IDLE sent, at this last_rx_ns. */
 	bool idle_notified;
 	u64 idle_rx_ns;
-	bool dead;
+	u32 dead;
 
 	struct kref refcount;
 	struct rcu_head rcu;

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Receive: UDP encap_rcv -> classify by first byte -> key by receiver index
- * -> decrypt -> replay check -> payload: keepalive, IP packet (reverse-path
- * check, then GRO delivery) or relay frame (forward, or unwrap if it is for
- * us).
+ * -> queued in order on the sending node's ring -> opened by the crypto
+ * workers (any CPU) -> the node's NAPI poll takes them off the ring in
+ * order: replay check, then the payload: keepalive, IP packet (reverse-path
+ * check, then GRO) or relay frame (forward, or deliver the inner packet if
+ * it is for us). See queue.h.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
-#include <net/gro_cells.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/udp.h>
@@ -18,19 +19,29 @@
 #include "key.h"
 #include "messages.h"
 #include "node.h"
+#include "queue.h"
 #include "receive.h"
 #include "replay.h"
 #include "send.h"
 
 /*
- * State of a packet while its decryption is in flight.
- * @depth:	0 for a packet off the wire, 1 for the end-to-end packet
- *		inside a relay frame addressed to us.
+ * A receive unit: one datagram.
+ * @key:	the key its receiver index named (ref held).
+ * @inner_key:	relay packets for us: the end-to-end key (ref held), or NULL.
+ * @err, @inner_err: results of opening the two layers.
+ * @relay:	the packet is a relay packet (AEGIS_RELAY_BIT).
+ * @local:	a relay packet for us: the skb now starts at the inner packet.
  */
 struct aegis_rx_cb {
-	struct aegis_key *key;		/* reference held */
+	struct aegis_key *key;
+	struct aegis_key *inner_key;
 	u64 counter;
-	u8 depth;
+	u64 inner_counter;
+	atomic_t state;
+	s16 err;
+	s16 inner_err;
+	u8 relay:1;
+	u8 local:1;
 };
 
 static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
@@ -47,9 +58,6 @@ static void aegis_rx_drop(struct aegis_device *aegis, struct aegis_node *node,
 	DEV_STATS_INC(aegis->dev, rx_dropped);
 	kfree_skb(skb);
 }
-
-static int aegis_rx_data(struct aegis_device *aegis, struct sk_buff *skb,
-			 u8 depth);
 
 /* Where the outer packet came from (for roaming). */
 static bool aegis_rx_source(struct sk_buff *skb, union aegis_sockaddr *from)
@@ -108,7 +116,8 @@ static const void *aegis_rx_inner_saddr(struct sk_buff *skb, int *family)
 }
 
 static void aegis_rx_deliver(struct aegis_device *aegis,
-			     struct aegis_node *node, struct sk_buff *skb)
+			     struct aegis_node *node, struct napi_struct *napi,
+			     struct sk_buff *skb)
 {
 	struct net_device *dev = aegis->dev;
 	const void *saddr;
@@ -132,44 +141,79 @@ static void aegis_rx_deliver(struct aegis_device *aegis,
 		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_RPF);
 		return;
 	}
+	memset(skb->cb, 0, sizeof(skb->cb));
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
+	/* Authenticated end to end: nothing left for a checksum to catch. */
 	skb->ip_summed = CHECKSUM_UNNECESSARY;
 	skb->csum_level = ~0;
 	skb_reset_transport_header(skb);
 	skb_probe_transport_header(skb);
 	len = skb->len;
-	if (likely(gro_cells_receive(&aegis->gro_cells, skb) == NET_RX_SUCCESS))
-		dev_sw_netstats_rx_add(dev, len);
-	else
-		DEV_STATS_INC(dev, rx_dropped);
+	napi_gro_receive(napi, skb);
+	dev_sw_netstats_rx_add(dev, len);
 }
 
-/* A relay frame from neighbour @from: unwrap if ours, else forward. */
-static void aegis_rx_relay(struct aegis_device *aegis, struct aegis_node *from,
-			   struct sk_buff *skb, u8 depth)
+/*
+ * The replay check and bookkeeping of an opened layer. Returns false if
+ * the packet was dropped.
+ */
+static bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
+			    u64 counter, int err, struct sk_buff *skb)
+{
+	struct aegis_node *node = key->node;
+
+	if (unlikely(err)) {
+		net_dbg_ratelimited("%s: packet failed authentication\n",
+				    aegis->dev->name);
+		DEV_STATS_INC(aegis->dev, rx_errors);
+		aegis_rx_drop(aegis, node, skb, err == -EBADMSG ?
+			      AEGIS_DROP_A_AUTH : AEGIS_DROP_A_MALFORMED);
+		return false;
+	}
+	if (unlikely(!aegis_replay_accept(&key->replay, counter))) {
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_REPLAY);
+		return false;
+	}
+	if (unlikely(!READ_ONCE(key->confirmed)))
+		WRITE_ONCE(key->confirmed, 1);
+	atomic64_inc(&key->rx_packets);
+	aegis_node_count_rx(node, skb->len);
+	WRITE_ONCE(node->last_rx_ns, ktime_get_boottime_ns());
+	return true;
+}
+
+/* Strip header and tag of an opened data packet; deliver what is left. */
+static void aegis_rx_payload(struct aegis_device *aegis,
+			     struct aegis_node *node, struct napi_struct *napi,
+			     struct sk_buff *skb)
+{
+	__skb_pull(skb, AEGIS_HDR_LEN);
+	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
+		return;
+	}
+	if (skb->len == 0) {
+		consume_skb(skb);	/* keepalive */
+		return;
+	}
+	aegis_rx_deliver(aegis, node, napi, skb);
+}
+
+/* A relay frame from neighbour @from, not for us: forward it. */
+static void aegis_rx_forward(struct aegis_device *aegis,
+			     struct aegis_node *from, struct sk_buff *skb)
 {
 	struct aegis_relay_hdr *rh;
 
-	if (unlikely(depth || !pskb_may_pull(skb, AEGIS_RELAY_HDR_LEN + AEGIS_HDR_LEN))) {
-		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_MALFORMED);
-		return;
-	}
-	rh = (struct aegis_relay_hdr *)skb->data;
-	/* For us: the inner layer authenticates its origin end to end. */
-	if (aegis->has_node_id &&
-	    !memcmp(rh->dst, aegis->node_id, AEGIS_NODE_ID_LEN)) {
-		__skb_pull(skb, AEGIS_RELAY_HDR_LEN);
-		aegis_rx_data(aegis, skb, depth + 1);
-		return;
-	}
-	/* For another node: only neighbours we relay for may ask. */
+	/* Only neighbours we relay for may ask. */
 	if (unlikely(!(READ_ONCE(from->flags) & AEGIS_NODE_F_RELAY))) {
 		net_dbg_ratelimited("%s: relay frame from a node not allowed to relay\n",
 				    aegis->dev->name);
 		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_RELAY_DENIED);
 		return;
 	}
+	rh = (struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
 	if (unlikely(rh->hop_limit <= 1)) {
 		net_dbg_ratelimited("%s: relay frame ran out of hops\n",
 				    aegis->dev->name);
@@ -177,111 +221,246 @@ static void aegis_rx_relay(struct aegis_device *aegis, struct aegis_node *from,
 		return;
 	}
 	rh->hop_limit--;
+	/* Keep relay header + inner packet; the hop layer is redone. */
+	__skb_pull(skb, AEGIS_HDR_LEN);
+	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
+		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_MALFORMED);
+		return;
+	}
 	skb_scrub_packet(skb, true);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	aegis_send_relay(aegis, skb);
 }
 
-static void aegis_rx_decrypted(struct sk_buff *skb, int err)
+/* Serial stage of one unit, in ring order. Consumes it. */
+static void aegis_rx_finish(struct aegis_device *aegis, struct napi_struct *napi,
+			    struct sk_buff *skb)
 {
-	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
-	struct aegis_key *key = cb->key;
-	struct aegis_node *node = key->node;
-	struct aegis_device *aegis = node->aegis;
+	struct aegis_rx_cb cb = *aegis_rx_cb(skb);
+	struct aegis_node *node = cb.key->node;
 	union aegis_sockaddr from;
-	u8 depth = cb->depth;
 
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: packet failed authentication\n",
-				    aegis->dev->name);
-		DEV_STATS_INC(aegis->dev, rx_errors);
-		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_AUTH);
+	if (unlikely(atomic_read(&cb.state) == AEGIS_UNIT_DROP)) {
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_QUEUE_FULL);
 		goto out;
 	}
-	if (unlikely(!aegis_replay_accept(&key->replay, cb->counter))) {
-		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_REPLAY);
+	if (!aegis_rx_accept(aegis, cb.key, cb.counter, cb.err, skb))
 		goto out;
-	}
-	if (unlikely(!READ_ONCE(key->confirmed)))
-		WRITE_ONCE(key->confirmed, 1);
-	atomic64_inc(&key->rx_packets);
-	aegis_node_count_rx(node, skb->len);
-	WRITE_ONCE(node->last_rx_ns, ktime_get_boottime_ns());
-	if (depth == 0 && aegis_rx_source(skb, &from))
+	if (aegis_rx_source(skb, &from))
 		aegis_node_update_endpoint(node, &from);
 
-	/* Strip header and tag: what is left is the plaintext. */
-	__skb_pull(skb, AEGIS_HDR_LEN);
-	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
+	if (!cb.relay) {
+		aegis_rx_payload(aegis, node, napi, skb);
+	} else if (!cb.local) {
+		aegis_rx_forward(aegis, node, skb);
+	} else if (unlikely(!cb.inner_key)) {
 		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
-		goto out;
+	} else if (aegis_rx_accept(aegis, cb.inner_key, cb.inner_counter,
+				   cb.inner_err, skb)) {
+		/* Routes and reverse path are the origin's, not the relay's. */
+		aegis_rx_payload(aegis, cb.inner_key->node, napi, skb);
 	}
-	if (skb->len == 0) {
-		consume_skb(skb);	/* keepalive */
-		goto out;
-	}
-	if (!pskb_may_pull(skb, 1)) {
-		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
-		goto out;
-	}
-	if (skb->data[0] == AEGIS_RELAY_TYPE)
-		aegis_rx_relay(aegis, node, skb, depth);
-	else
-		aegis_rx_deliver(aegis, node, skb);
 out:
-	aegis_key_put(key);
+	aegis_key_put(cb.inner_key);
+	aegis_key_put(cb.key);
+}
+
+/* Unit freed without its serial stage (dead node). */
+static void aegis_rx_unit_free(struct sk_buff *skb)
+{
+	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
+
+	aegis_key_put(cb->inner_key);
+	aegis_key_put(cb->key);
+	kfree_skb(skb);
+}
+
+static bool aegis_rx_head_ready(struct ptr_ring *ring, struct sk_buff **skb)
+{
+	*skb = __ptr_ring_peek(ring);
+	return *skb && atomic_read_acquire(&aegis_rx_cb(*skb)->state) !=
+		       AEGIS_UNIT_PENDING;
+}
+
+int aegis_rx_poll(struct napi_struct *napi, int budget)
+{
+	struct aegis_node *node = container_of(napi, struct aegis_node, napi);
+	struct ptr_ring *ring = &node->rx_ring;
+	struct sk_buff *skb;
+	int done = 0;
+
+	while (done < budget) {
+		/* A worker may purge concurrently once the node is dead. */
+		spin_lock(&ring->consumer_lock);
+		if (!aegis_rx_head_ready(ring, &skb)) {
+			spin_unlock(&ring->consumer_lock);
+			break;
+		}
+		__ptr_ring_discard_one(ring);
+		spin_unlock(&ring->consumer_lock);
+		aegis_rx_finish(node->aegis, napi, skb);
+		done++;
+	}
+	if (done < budget)
+		napi_complete_done(napi, done);
+	return done;
+}
+
+void aegis_rx_purge(struct aegis_node *node)
+{
+	struct ptr_ring *ring = &node->rx_ring;
+	struct sk_buff *skb;
+
+	spin_lock_bh(&ring->consumer_lock);
+	while (aegis_rx_head_ready(ring, &skb)) {
+		__ptr_ring_discard_one(ring);
+		aegis_rx_unit_free(skb);
+	}
+	spin_unlock_bh(&ring->consumer_lock);
+}
+
+/* The worker is done with @skb: publish, then kick the node's poll. */
+static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
+{
+	/* Once the state is out, the unit (and its reference) may be gone. */
+	struct aegis_node *node = aegis_node_get(aegis_rx_cb(skb)->key->node);
+
+	atomic_set_release(&aegis_rx_cb(skb)->state, state);
+	/* Pairs with the one after node->dead is set in node removal. */
+	smp_mb();
+	if (unlikely(READ_ONCE(node->dead))) {
+		aegis_rx_purge(node);
+	} else {
+		local_bh_disable();
+		napi_schedule(&node->napi);
+		local_bh_enable();
+	}
+	aegis_node_put(node);
 }
 
 /*
- * @skb starts at a data header. Consumes it. Returns 0, or a negative errno
- * when it was dropped before any key was involved.
+ * The header of a data packet at @skb->data + @off names a key of ours:
+ * its counter, and a reference. NULL if not (the caller drops the packet).
  */
-static int aegis_rx_data(struct aegis_device *aegis, struct sk_buff *skb,
-			 u8 depth)
+static struct aegis_key *aegis_rx_key(struct aegis_device *aegis,
+				      struct sk_buff *skb, unsigned int off,
+				      u8 allowed_flags, u64 *counter)
 {
 	const struct aegis_data_hdr *hdr;
+	struct aegis_key *key;
+
+	if (unlikely(!pskb_may_pull(skb, off + AEGIS_HDR_LEN)))
+		return NULL;
+	hdr = (const struct aegis_data_hdr *)(skb->data + off);
+	rcu_read_lock_bh();
+	key = aegis_key_lookup_rcu(aegis, be64_to_cpu(hdr->cid));
+	if (key)
+		key = aegis_key_get_rcu(key);
+	rcu_read_unlock_bh();
+	if (unlikely(!key)) {
+		net_dbg_ratelimited("%s: data packet for an unknown receiver index\n",
+				    aegis->dev->name);
+		return NULL;
+	}
+	if (unlikely((hdr->flags & AEGIS_KEY_ID_MASK) != key->key_id ||
+		     (hdr->flags & AEGIS_RESERVED_MASK) ||
+		     (hdr->flags & AEGIS_RELAY_BIT & ~allowed_flags)))
+		goto err_put;
+	*counter = aegis_pn_expand(aegis_replay_max(&key->replay),
+				   be32_to_cpu(hdr->pn), 8 * AEGIS_PN_LEN);
+	if (unlikely(*counter >= AEGIS_COUNTER_REJECT_AFTER))
+		goto err_put;
+	return key;
+
+err_put:
+	aegis_node_count_drop(key->node, AEGIS_DROP_A_MALFORMED);
+	aegis_key_put(key);
+	return NULL;
+}
+
+/*
+ * Worker: a relay packet's hop layer is open. If it is for us, open the
+ * inner packet too (with the origin's key), here, in parallel.
+ */
+static void aegis_rx_open_inner(struct aegis_crypt_scratch *s,
+				struct aegis_device *aegis, struct sk_buff *skb)
+{
+	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
+	const struct aegis_relay_hdr *rh;
+
+	if (unlikely(!pskb_may_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_BLOCK_LEN)))
+		goto err_malformed;
+	rh = (const struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
+	if (unlikely(rh->type != AEGIS_RELAY_TYPE))
+		goto err_malformed;
+	if (!aegis->has_node_id ||
+	    memcmp(rh->dst, aegis->node_id, AEGIS_NODE_ID_LEN))
+		return;		/* to be forwarded */
+	cb->local = 1;
+	/* The inner packet: drop outer header, relay header and hop tag. */
+	__skb_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN);
+	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN)))
+		goto err_malformed;
+	cb->inner_key = aegis_rx_key(aegis, skb, 0, 0, &cb->inner_counter);
+	if (!cb->inner_key)
+		return;
+	cb->inner_err = aegis_open(s, cb->inner_key, skb, cb->inner_counter);
+	return;
+
+err_malformed:
+	cb->err = -EINVAL;
+}
+
+void aegis_rx_worker(struct work_struct *work)
+{
+	struct aegis_worker *w = aegis_worker(work);
+	struct aegis_rx_cb *cb;
+	struct sk_buff *skb;
+
+	while ((skb = aegis_crypt_queue_pop(&w->aegis->decrypt_q))) {
+		cb = aegis_rx_cb(skb);
+		if (cb->relay)
+			cb->err = aegis_open_relay(w->scratch, cb->key, skb,
+						   cb->counter);
+		else
+			cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
+		if (cb->relay && !cb->err)
+			aegis_rx_open_inner(w->scratch, w->aegis, skb);
+		aegis_rx_complete(skb, AEGIS_UNIT_DONE);
+		cond_resched();
+	}
+}
+
+/* @skb starts at a data header. Queue it in order. Consumes it. */
+static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
+{
+	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
+	struct ptr_ring *ring;
 	struct aegis_key *key;
 	u64 counter;
 	int ret;
 
-	if (unlikely(!pskb_may_pull(skb, AEGIS_HDR_LEN) ||
-		     skb->len < AEGIS_HDR_LEN + AEGIS_TAG_LEN)) {
-		DEV_STATS_INC(aegis->dev, rx_length_errors);
-		kfree_skb(skb);
-		return -EBADMSG;
-	}
-	hdr = (const struct aegis_data_hdr *)skb->data;
-	key = aegis_key_lookup_rcu(aegis, be64_to_cpu(hdr->cid));
-	if (key)
-		key = aegis_key_get_rcu(key);
+	key = aegis_rx_key(aegis, skb, 0, AEGIS_RELAY_BIT, &counter);
 	if (unlikely(!key)) {
-		net_dbg_ratelimited("%s: data packet for an unknown receiver index\n",
-				    aegis->dev->name);
 		DEV_STATS_INC(aegis->dev, rx_dropped);
 		kfree_skb(skb);
-		return -ENOKEY;
+		return;
 	}
-	if (unlikely((hdr->flags & AEGIS_KEY_ID_MASK) != key->key_id ||
-		     (hdr->flags & AEGIS_RESERVED_MASK))) {
-		aegis_rx_drop(aegis, key->node, skb, AEGIS_DROP_A_MALFORMED);
-		aegis_key_put(key);
-		return -EBADMSG;
-	}
-	counter = aegis_pn_expand(aegis_replay_max(&key->replay),
-				  be32_to_cpu(hdr->pn), 8 * AEGIS_PN_LEN);
-	if (unlikely(counter >= AEGIS_COUNTER_REJECT_AFTER)) {
-		aegis_rx_drop(aegis, key->node, skb, AEGIS_DROP_A_REPLAY);
-		aegis_key_put(key);
-		return -EBADMSG;
-	}
+	memset(cb, 0, sizeof(*cb));
+	cb->key = key;
+	cb->counter = counter;
+	cb->relay = !!(skb->data[0] & AEGIS_RELAY_BIT);
+	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
-	aegis_rx_cb(skb)->key = key;
-	aegis_rx_cb(skb)->counter = counter;
-	aegis_rx_cb(skb)->depth = depth;
-	ret = aegis_decrypt(key, skb, counter, aegis_rx_decrypted);
-	if (ret != -EINPROGRESS)
-		aegis_rx_decrypted(skb, ret);
-	return 0;
+	ring = &key->node->rx_ring;
+	ret = ptr_ring_produce_bh(ring, skb);
+	if (unlikely(ret)) {
+		aegis_rx_drop(aegis, key->node, skb, AEGIS_DROP_A_QUEUE_FULL);
+		aegis_key_put(key);
+		return;
+	}
+	if (unlikely(!aegis_crypt_queue_push(&aegis->decrypt_q, skb)))
+		aegis_rx_complete(skb, AEGIS_UNIT_DROP);
 }
 
 int aegis_encap_rcv(struct sock *sk, struct sk_buff *skb)
@@ -305,8 +484,11 @@ int aegis_encap_rcv(struct sock *sk, struct sk_buff *skb)
 	skb_orphan(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
-	local_bh_disable();
-	aegis_rx_data(aegis, skb, 0);
-	local_bh_enable();
+	if (unlikely(skb->len < AEGIS_HDR_LEN + AEGIS_TAG_LEN)) {
+		DEV_STATS_INC(aegis->dev, rx_length_errors);
+		kfree_skb(skb);
+		return 0;
+	}
+	aegis_rx_queue(aegis, skb);
 	return 0;
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
- * Transmit: overlay packet -> LPM lookup -> (end-to-end layer for relayed
- * nodes) -> hop layer -> UDP.
+ * Transmit: overlay packet -> LPM lookup -> segments queued in order on
+ * the destination's ring -> sealed by the crypto workers (any CPU) ->
+ * drained from the ring in order -> UDP. See queue.h.
  *
- * A node reached through another ("via") gets two layers: the end-to-end
- * AEAD with the destination's keys, wrapped in a relay frame, then the hop
- * AEAD with the next hop's keys. Relays (aegis_send_relay) only ever add
- * the hop layer, so they never see plaintext.
+ * A node reached through another ("via") gets the end-to-end AEAD with the
+ * destination's keys, then the relay hop layer with the next hop's keys,
+ * which encrypts only the relay block (messages.h). Relays
+ * (aegis_send_relay) only ever redo the hop layer, so they never see
+ * plaintext and never touch the payload.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -22,13 +24,29 @@
 #include "messages.h"
 #include "node.h"
 #include "notify.h"
+#include "queue.h"
 #include "send.h"
 #include "socket.h"
 
-/* State of a packet while its encryption is in flight. */
+/*
+ * A transmit unit: the first skb of a list of segments (skb->next) carries
+ * the unit's state; every segment carries its own result.
+ * @node:	the destination, whose ordered ring holds the unit (ref held).
+ * @key:	end-to-end key (@node's), or NULL when forwarding for another
+ *		node (ref held).
+ * @hop_key:	the next hop's key when the unit goes through a relay (or is
+ *		being forwarded), else NULL (ref held).
+ * @counter, @hop_counter: counters of the first segment; segment i uses
+ *		counter + i.
+ */
 struct aegis_tx_cb {
-	struct aegis_key *key;		/* reference held */
-	struct aegis_node *dst;		/* relay: final destination, ref held */
+	struct aegis_node *node;
+	struct aegis_key *key;
+	struct aegis_key *hop_key;
+	u64 counter;
+	u64 hop_counter;
+	atomic_t state;
+	int err;
 };
 
 static inline struct aegis_tx_cb *aegis_tx_cb(struct sk_buff *skb)
@@ -37,76 +55,18 @@ static inline struct aegis_tx_cb *aegis_tx_cb(struct sk_buff *skb)
 	return (struct aegis_tx_cb *)skb->cb;
 }
 
-static void aegis_tx_drop(struct aegis_device *aegis, struct aegis_node *node,
-			  struct sk_buff *skb, enum aegis_drop_attr why)
+static void aegis_tx_drop_list(struct aegis_device *aegis,
+			       struct aegis_node *node, struct sk_buff *first,
+			       enum aegis_drop_attr why)
 {
-	if (node)
-		aegis_node_count_drop(node, why);
-	DEV_STATS_INC(aegis->dev, tx_dropped);
-	kfree_skb(skb);
-}
+	struct sk_buff *skb, *next;
 
-/* The hop layer is on: put the packet on the wire to the key's node. */
-static void aegis_tx_hop_done(struct sk_buff *skb, int err)
-{
-	struct aegis_key *key = aegis_tx_cb(skb)->key;
-	struct aegis_node *node = key->node;
-	struct aegis_device *aegis = node->aegis;
-	unsigned int len = skb->len;
-
-	if (unlikely(err)) {
-		net_dbg_ratelimited("%s: encryption failed: %d\n",
-				    aegis->dev->name, err);
-		aegis_tx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
-		goto out;
+	skb_list_walk_safe(first, skb, next) {
+		if (node)
+			aegis_node_count_drop(node, why);
+		DEV_STATS_INC(aegis->dev, tx_dropped);
+		kfree_skb(skb);
 	}
-	memset(skb->cb, 0, sizeof(skb->cb));
-	rcu_read_lock_bh();
-	err = aegis_sock_send(aegis, node, skb);
-	rcu_read_unlock_bh();
-	if (unlikely(err)) {
-		aegis_node_count_drop(node, AEGIS_DROP_A_NO_ROUTE);
-		DEV_STATS_INC(aegis->dev, tx_carrier_errors);
-	} else {
-		aegis_node_count_tx(node, len);
-		WRITE_ONCE(node->last_tx_ns, ktime_get_boottime_ns());
-	}
-out:
-	aegis_key_put(key);
-}
-
-/*
- * Put the data header in front of @skb, encrypt it with @key and hand it
- * to @done. Consumes the skb and the key reference.
- */
-static void aegis_tx_seal(struct aegis_device *aegis, struct aegis_key *key,
-			  struct sk_buff *skb, aegis_crypt_done_t done)
-{
-	struct aegis_data_hdr *hdr;
-	u64 counter;
-	int ret;
-
-	if (unlikely(!aegis_key_next_counter(key, &counter))) {
-		aegis_tx_drop(aegis, key->node, skb, AEGIS_DROP_A_KEY_EXPIRED);
-		aegis_key_put(key);
-		return;
-	}
-	if (unlikely(skb_cow_head(skb, AEGIS_HDR_LEN + AEGIS_OUTER_V6 + LL_MAX_HEADER))) {
-		aegis_tx_drop(aegis, key->node, skb, AEGIS_DROP_A_MALFORMED);
-		aegis_key_put(key);
-		return;
-	}
-	hdr = skb_push(skb, AEGIS_HDR_LEN);
-	hdr->flags = AEGIS_FORM_SHORT | (key->key_id & AEGIS_KEY_ID_MASK) |
-		     ((u8)counter & AEGIS_SPIN_BIT);
-	hdr->cid = key->tx_cid;
-	hdr->pn = cpu_to_be32((u32)counter);
-
-	aegis_tx_cb(skb)->key = key;
-	ret = aegis_encrypt(key, skb, counter, done);
-	if (ret == -EINPROGRESS)
-		return;
-	done(skb, ret);
 }
 
 /* Primary key of @node, with a reference, or NULL (and "no key" noise). */
@@ -124,24 +84,233 @@ static struct aegis_key *aegis_tx_key(struct aegis_node *node)
 	return key;
 }
 
-/* Send a plaintext payload (IP packet, keepalive or relay frame) to @hop. */
-static void aegis_tx_to_hop(struct aegis_device *aegis, struct aegis_node *hop,
-			    struct sk_buff *skb)
-{
-	struct aegis_key *key = aegis_tx_key(hop);
+static void aegis_tx_complete(struct sk_buff *first,
+			      enum aegis_unit_state state);
 
-	if (unlikely(!key)) {
-		DEV_STATS_INC(aegis->dev, tx_dropped);
-		kfree_skb(skb);
-		return;
+/*
+ * Put @first (a list of segments for @dst) on @dst's ordered ring with its
+ * counters, then on the encrypt ring. @forward: the segments are relay
+ * frames from another node (struct aegis_relay_hdr + inner packet), which
+ * only get the hop layer. Consumes the list. Under rcu_read_lock_bh().
+ */
+static void aegis_tx_queue(struct aegis_device *aegis, struct aegis_node *dst,
+			   struct sk_buff *first, bool forward)
+{
+	struct aegis_tx_cb *cb = aegis_tx_cb(first);
+	struct aegis_node *hop = rcu_dereference_bh(dst->via);
+	struct ptr_ring *ring = &dst->tx_ring;
+	enum aegis_drop_attr why;
+	struct sk_buff *skb;
+	unsigned int n = 0;
+	bool ok;
+	int ret;
+
+	aegis_for_each_seg(first, skb)
+		n++;
+	memset(cb, 0, sizeof(*cb));
+	why = AEGIS_DROP_A_NO_ROUTE;
+	/* One level of indirection: a relay reaches the destination itself. */
+	if (unlikely(hop && rcu_access_pointer(hop->via)))
+		goto err_drop;
+	if (forward && !hop)
+		hop = dst;
+	why = AEGIS_DROP_A_NO_KEY;
+	if (!forward) {
+		cb->key = aegis_tx_key(dst);
+		if (unlikely(!cb->key))
+			goto err_drop;
 	}
-	aegis_tx_seal(aegis, key, skb, aegis_tx_hop_done);
+	if (hop) {
+		cb->hop_key = aegis_tx_key(hop);
+		if (unlikely(!cb->hop_key))
+			goto err_put;
+	}
+	cb->node = aegis_node_get_rcu(dst);
+	if (unlikely(!cb->node))
+		goto err_put;
+	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
+
+	/* Counters in ring order: packets leave with increasing counters. */
+	spin_lock_bh(&ring->producer_lock);
+	ok = (!cb->key || aegis_key_next_counters(cb->key, n, &cb->counter)) &&
+	     (!cb->hop_key ||
+	      aegis_key_next_counters(cb->hop_key, n, &cb->hop_counter));
+	ret = ok ? __ptr_ring_produce(ring, first) : 0;
+	spin_unlock_bh(&ring->producer_lock);
+	if (unlikely(!ok)) {
+		why = AEGIS_DROP_A_KEY_EXPIRED;
+		goto err_put;
+	}
+	if (unlikely(ret)) {
+		why = AEGIS_DROP_A_QUEUE_FULL;
+		goto err_put;
+	}
+	if (unlikely(!aegis_crypt_queue_push(&aegis->encrypt_q, first)))
+		aegis_tx_complete(first, AEGIS_UNIT_DROP);
+	return;
+
+err_put:
+	aegis_node_put(cb->node);
+	aegis_key_put(cb->hop_key);
+	aegis_key_put(cb->key);
+err_drop:
+	aegis_tx_drop_list(aegis, dst, first, why);
+}
+
+static struct aegis_data_hdr *aegis_tx_push_hdr(struct sk_buff *skb,
+						struct aegis_key *key,
+						u64 counter, u8 flags)
+{
+	struct aegis_data_hdr *hdr = skb_push(skb, AEGIS_HDR_LEN);
+
+	hdr->flags = AEGIS_FORM_SHORT | flags | (key->key_id & AEGIS_KEY_ID_MASK) |
+		     ((u8)counter & AEGIS_SPIN_BIT);
+	hdr->cid = key->tx_cid;
+	hdr->pn = cpu_to_be32((u32)counter);
+	return hdr;
+}
+
+/* Worker: seal segment @i of a unit. Returns 0 or a negative errno. */
+static int aegis_tx_seal_one(struct aegis_crypt_scratch *s,
+			     const struct aegis_tx_cb *cb, struct sk_buff *skb,
+			     unsigned int i)
+{
+	struct aegis_relay_hdr *rh;
+	int ret;
+
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+		return -EINVAL;
+	/* Room for every header we may add, and the outer IP/UDP. */
+	if (skb_cow_head(skb, 2 * AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN +
+			      AEGIS_OUTER_V6 + LL_MAX_HEADER))
+		return -ENOMEM;
+	if (cb->key) {
+		aegis_tx_push_hdr(skb, cb->key, cb->counter + i, 0);
+		ret = aegis_seal(s, cb->key, skb, cb->counter + i);
+		if (ret)
+			return ret;
+		if (cb->hop_key) {
+			if (skb_cow_head(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN +
+					      AEGIS_OUTER_V6 + LL_MAX_HEADER))
+				return -ENOMEM;
+			rh = skb_push(skb, AEGIS_RELAY_HDR_LEN);
+			rh->type = AEGIS_RELAY_TYPE;
+			rh->hop_limit = READ_ONCE(cb->node->aegis->hop_limit);
+			memcpy(rh->dst, cb->node->id, AEGIS_NODE_ID_LEN);
+		}
+	}
+	if (!cb->hop_key)
+		return 0;
+	aegis_tx_push_hdr(skb, cb->hop_key, cb->hop_counter + i, AEGIS_RELAY_BIT);
+	return aegis_seal_relay(s, cb->hop_key, skb, cb->hop_counter + i);
+}
+
+void aegis_tx_worker(struct work_struct *work)
+{
+	struct aegis_worker *w = aegis_worker(work);
+	struct sk_buff *first, *skb;
+	unsigned int i;
+
+	while ((first = aegis_crypt_queue_pop(&w->aegis->encrypt_q))) {
+		i = 0;
+		aegis_for_each_seg(first, skb)
+			aegis_tx_cb(skb)->err =
+				aegis_tx_seal_one(w->scratch, aegis_tx_cb(first),
+						  skb, i++);
+		aegis_tx_complete(first, AEGIS_UNIT_DONE);
+		cond_resched();
+	}
+}
+
+/* Serial stage: put a finished unit's segments on the wire, in order. */
+static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
+{
+	struct aegis_tx_cb cb = *aegis_tx_cb(first);
+	struct aegis_node *hop = cb.hop_key ? cb.hop_key->node : cb.node;
+	bool dropped = atomic_read(&cb.state) == AEGIS_UNIT_DROP;
+	struct sk_buff *skb, *next;
+	unsigned int len;
+	int err;
+
+	skb_list_walk_safe(first, skb, next) {
+		skb_mark_not_on_list(skb);
+		err = dropped ? -ENOBUFS : aegis_tx_cb(skb)->err;
+		if (unlikely(err)) {
+			net_dbg_ratelimited("%s: encryption failed: %d\n",
+					    aegis->dev->name, err);
+			aegis_node_count_drop(cb.node, dropped ? AEGIS_DROP_A_QUEUE_FULL :
+							AEGIS_DROP_A_MALFORMED);
+			DEV_STATS_INC(aegis->dev, tx_dropped);
+			kfree_skb(skb);
+			continue;
+		}
+		memset(skb->cb, 0, sizeof(skb->cb));
+		len = skb->len;
+		err = aegis_sock_send(aegis, hop, skb);
+		if (unlikely(err)) {
+			aegis_node_count_drop(hop, AEGIS_DROP_A_NO_ROUTE);
+			DEV_STATS_INC(aegis->dev, tx_carrier_errors);
+			continue;
+		}
+		aegis_node_count_tx(hop, len);
+		if (hop != cb.node && cb.key)
+			aegis_node_count_tx(cb.node, len);
+		WRITE_ONCE(hop->last_tx_ns, ktime_get_boottime_ns());
+	}
+	aegis_key_put(cb.hop_key);
+	aegis_key_put(cb.key);
+	aegis_node_put(cb.node);
+}
+
+/*
+ * Send the finished units at the head of @node's ring. One CPU at a time
+ * drains a node (trylock); a worker that finishes a unit while another CPU
+ * drains leaves it to that CPU, which looks at the head once more after it
+ * lets go (the smp_mb() pairs with the one in aegis_tx_complete()).
+ */
+static void aegis_tx_drain(struct aegis_node *node)
+{
+	struct ptr_ring *ring = &node->tx_ring;
+	struct sk_buff *first;
+	bool again;
+
+	do {
+		if (!spin_trylock_bh(&ring->consumer_lock))
+			return;
+		rcu_read_lock_bh();
+		while ((first = __ptr_ring_peek(ring)) &&
+		       atomic_read_acquire(&aegis_tx_cb(first)->state) !=
+		       AEGIS_UNIT_PENDING) {
+			__ptr_ring_discard_one(ring);
+			aegis_tx_send(node->aegis, first);
+		}
+		rcu_read_unlock_bh();
+		spin_unlock_bh(&ring->consumer_lock);
+		smp_mb();
+		spin_lock_bh(&ring->consumer_lock);
+		first = __ptr_ring_peek(ring);
+		again = first && atomic_read_acquire(&aegis_tx_cb(first)->state) !=
+				 AEGIS_UNIT_PENDING;
+		spin_unlock_bh(&ring->consumer_lock);
+	} while (again);
+}
+
+static void aegis_tx_complete(struct sk_buff *first,
+			      enum aegis_unit_state state)
+{
+	/* Once the state is out, the unit (and its reference) may be gone. */
+	struct aegis_node *node = aegis_node_get(aegis_tx_cb(first)->node);
+
+	atomic_set_release(&aegis_tx_cb(first)->state, state);
+	smp_mb();
+	aegis_tx_drain(node);
+	aegis_node_put(node);
 }
 
 void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb)
 {
 	struct aegis_relay_hdr *rh = (struct aegis_relay_hdr *)skb->data;
-	struct aegis_node *dst, *hop;
+	struct aegis_node *dst;
 
 	rcu_read_lock_bh();
 	dst = aegis_node_lookup_rcu(aegis, rh->dst);
@@ -150,70 +319,10 @@ void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb)
 		kfree_skb(skb);
 		goto out;
 	}
-	hop = rcu_dereference_bh(dst->via);
-	if (hop == NULL)
-		hop = dst;
-	else if (unlikely(rcu_access_pointer(hop->via))) {
-		aegis_tx_drop(aegis, dst, skb, AEGIS_DROP_A_NO_ROUTE);
-		goto out;
-	}
-	aegis_tx_to_hop(aegis, hop, skb);
+	skb_mark_not_on_list(skb);
+	aegis_tx_queue(aegis, dst, skb, true);
 out:
 	rcu_read_unlock_bh();
-}
-
-/* The end-to-end layer is on: wrap it in a relay frame for the next hop. */
-static void aegis_tx_e2e_done(struct sk_buff *skb, int err)
-{
-	struct aegis_key *key = aegis_tx_cb(skb)->key;
-	struct aegis_node *dst = key->node;
-	struct aegis_device *aegis = dst->aegis;
-	struct aegis_relay_hdr *rh;
-
-	if (unlikely(err)) {
-		aegis_tx_drop(aegis, dst, skb, AEGIS_DROP_A_MALFORMED);
-		goto out;
-	}
-	if (unlikely(skb_cow_head(skb, AEGIS_RELAY_HDR_LEN + AEGIS_HDR_LEN +
-				       AEGIS_OUTER_V6 + LL_MAX_HEADER))) {
-		aegis_tx_drop(aegis, dst, skb, AEGIS_DROP_A_MALFORMED);
-		goto out;
-	}
-	aegis_node_count_tx(dst, skb->len);
-	rh = skb_push(skb, AEGIS_RELAY_HDR_LEN);
-	rh->type = AEGIS_RELAY_TYPE;
-	rh->hop_limit = READ_ONCE(aegis->hop_limit);
-	memcpy(rh->dst, dst->id, AEGIS_NODE_ID_LEN);
-	aegis_send_relay(aegis, skb);
-out:
-	aegis_key_put(key);
-}
-
-/* One packet (a GSO segment or a whole packet) to @node. */
-static void aegis_tx_one(struct aegis_device *aegis, struct aegis_node *node,
-			 struct sk_buff *skb)
-{
-	struct aegis_node *via = rcu_dereference_bh(node->via);
-	struct aegis_key *key;
-
-	if (unlikely(skb->ip_summed == CHECKSUM_PARTIAL &&
-		     skb_checksum_help(skb))) {
-		aegis_tx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
-		return;
-	}
-	skb_dst_drop(skb);
-	nf_reset_ct(skb);
-	if (!via) {
-		aegis_tx_to_hop(aegis, node, skb);
-		return;
-	}
-	key = aegis_tx_key(node);
-	if (unlikely(!key)) {
-		DEV_STATS_INC(aegis->dev, tx_dropped);
-		kfree_skb(skb);
-		return;
-	}
-	aegis_tx_seal(aegis, key, skb, aegis_tx_e2e_done);
 }
 
 /* Reply to a packet that cannot go out; consumes it. */
@@ -265,7 +374,7 @@ static bool aegis_tx_too_big(struct sk_buff *skb, unsigned int mtu)
 netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct aegis_device *aegis = netdev_priv(dev);
-	struct sk_buff *segs, *next;
+	struct sk_buff *segs;
 	struct aegis_node *node;
 	const void *daddr;
 	unsigned int mtu;
@@ -303,7 +412,7 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
-			aegis_tx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
+			aegis_tx_drop_list(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
 			goto out;
 		}
 		consume_skb(skb);
@@ -311,10 +420,12 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 		segs = skb;
 		skb_mark_not_on_list(skb);
 	}
-	skb_list_walk_safe(segs, skb, next) {
-		skb_mark_not_on_list(skb);
-		aegis_tx_one(aegis, node, skb);
+	aegis_for_each_seg(segs, skb) {
+		skb_dst_drop(skb);
+		nf_reset_ct(skb);
 	}
+	/* One node lookup and one set of key references for all segments. */
+	aegis_tx_queue(aegis, node, segs, false);
 out:
 	rcu_read_unlock_bh();
 	return NETDEV_TX_OK;
@@ -334,6 +445,6 @@ void aegis_send_keepalive(struct aegis_node *node)
 	skb_reserve(skb, AEGIS_HDR_LEN + AEGIS_OUTER_V6 + LL_MAX_HEADER);
 	skb->dev = aegis->dev;
 	rcu_read_lock_bh();
-	aegis_tx_to_hop(aegis, node, skb);
+	aegis_tx_queue(aegis, node, skb, false);
 	rcu_read_unlock_bh();
 }

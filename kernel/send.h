@@ -11,9 +11,11 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev);
 /* An empty authenticated packet: keeps NAT mappings open. */
 void aegis_send_keepalive(struct aegis_node *node);
 /*
- * Wrap @skb (a relay frame: struct aegis_relay_hdr + inner data packet) for
- * the next hop towards its destination and send it. Consumes the skb.
+ * Forward @skb (struct aegis_relay_hdr + inner data packet, hop limit
+ * already lowered) to the next hop towards its destination. Consumes it.
  */
 void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb);
+/* The encrypt workers' work function (queue.h). */
+void aegis_tx_worker(struct work_struct *work);
 
 #endif /* _AEGIS_SEND_H */

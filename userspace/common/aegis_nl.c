@@ -41,7 +41,8 @@ static const char *const drop_attr_names[AEGIS_DROP_A_MAX + 1] = {
 	N(AEGIS_DROP_A_REPLAY), N(AEGIS_DROP_A_AUTH), N(AEGIS_DROP_A_NO_KEY),
 	N(AEGIS_DROP_A_NO_ROUTE), N(AEGIS_DROP_A_RPF), N(AEGIS_DROP_A_HOP_LIMIT),
 	N(AEGIS_DROP_A_MALFORMED), N(AEGIS_DROP_A_KEY_EXPIRED),
-	N(AEGIS_DROP_A_RELAY_DENIED), N(AEGIS_DROP_A_PAD),
+	N(AEGIS_DROP_A_RELAY_DENIED), N(AEGIS_DROP_A_QUEUE_FULL),
+	N(AEGIS_DROP_A_PAD),
 };
 
 static const char *const key_names[AEGIS_KEY_A_MAX + 1] = {
@@ -199,6 +200,7 @@ const char *aegis_drop_name(unsigned int drop)
 		[AEGIS_DROP_A_MALFORMED] = "malformed",
 		[AEGIS_DROP_A_KEY_EXPIRED] = "key-expired",
 		[AEGIS_DROP_A_RELAY_DENIED] = "relay-denied",
+		[AEGIS_DROP_A_QUEUE_FULL] = "queue-full",
 	};
 
 	return drop < sizeof(names) / sizeof(names[0]) ? names[drop] : NULL;

@@ -143,6 +143,7 @@ enum aegis_drop_attr {
 	AEGIS_DROP_A_MALFORMED,		/* decrypted payload not a valid packet */
 	AEGIS_DROP_A_KEY_EXPIRED,	/* hard limit reached */
 	AEGIS_DROP_A_RELAY_DENIED,	/* relay frame from a non-relay neighbour */
+	AEGIS_DROP_A_QUEUE_FULL,	/* the node's or the device's queue was full */
 	AEGIS_DROP_A_PAD,
 	__AEGIS_DROP_A_MAX
 };
