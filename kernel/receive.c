@@ -228,6 +228,8 @@ static void aegis_rx_forward(struct aegis_device *aegis,
 		return;
 	}
 	skb_scrub_packet(skb, true);
+	/* Not an IP packet: any checksum offload state is the old datagram's. */
+	skb->ip_summed = CHECKSUM_NONE;
 	memset(skb->cb, 0, sizeof(skb->cb));
 	aegis_send_relay(aegis, skb);
 }

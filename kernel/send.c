@@ -178,7 +178,9 @@ static int aegis_tx_seal_one(struct aegis_crypt_scratch *s,
 	struct aegis_relay_hdr *rh;
 	int ret;
 
-	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
+	/* Our own IP packets: resolve the checksum before it is sealed. */
+	if (cb->key && skb->ip_summed == CHECKSUM_PARTIAL &&
+	    skb_checksum_help(skb))
 		return -EINVAL;
 	/* Room for every header we may add, and the outer IP/UDP. */
 	if (skb_cow_head(skb, 2 * AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN +
