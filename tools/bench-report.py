@@ -465,8 +465,7 @@ def markdown(res, png_name, have_png):
     w("- Latency under TCG is dominated by vCPU wake-ups and by how the host schedules the "
       "qemu threads: RTTs of the same tunnel differ by several times between boots. Read the "
       "RTT ratio as a rough indication only.")
-    w("- The `aegisray` module is not optimised yet; the targets below are where it should "
-      "get to, and the verdicts are reported as measured.")
+    w("- The targets below are the project's; the verdicts are reported as measured, met or not.")
     if meta.get("quick"):
         w("- **This is a BENCH_QUICK run** (1 run of 1 s): a smoke figure, not a measurement.")
     w("")
@@ -516,6 +515,17 @@ def markdown(res, png_name, have_png):
         w("")
         out.extend(errors)
         w("")
+    hist = history_rows()
+    if hist:
+        w("## What each change bought")
+        w("")
+        w("Recorded by hand in `docs/performance-history.json` from `make bench` runs before and "
+          "after each data-path change (TCP 1-stream Mbit/s and the final-line ratios, same "
+          "method as above; each pair of runs on the same day, but in different boots, so read "
+          "the ratios rather than the absolute figures).")
+        w("")
+        out.extend(hist)
+        w("")
     w("## Method")
     w("")
     w("`make bench` builds the module and tools, then `tools/bench` boots **one** guest with "
@@ -537,8 +547,9 @@ def markdown(res, png_name, have_png):
       "alone (no agent; static keys, the node ids, ports and addresses of the selftests' "
       "`selftests/dp.sh`), AES-256-GCM or ChaCha20-Poly1305.")
     w("- **aegis-relay**: A → B → C, B relays; AES-256-GCM hop keys (A-B, B-C) and "
-      "AES-256-GCM end-to-end keys (A-C), so every packet is sealed twice and B opens only "
-      "the hop layer.")
+      "AES-256-GCM end-to-end keys (A-C). A seals each packet end to end for C, and the hop "
+      "layer for B seals only the 47-byte relay block (docs/architecture.md); B opens and "
+      "redoes only that block, C opens it and then the packet.")
     w("")
     out.extend(setup_rows)
     w("")
@@ -575,6 +586,23 @@ def markdown(res, png_name, have_png):
       "when you can, and compare figures only within one run.")
     w("")
     return "\n".join(out)
+
+
+HISTORY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs",
+                       "performance-history.json")
+
+
+def history_rows():
+    """Markdown rows of docs/performance-history.json (hand-kept), or []."""
+    try:
+        with open(HISTORY) as f:
+            entries = json.load(f)
+    except (OSError, ValueError):
+        return []
+    rows = ["| change | commit | before | after | what it bought |", "|---|---|---|---|---|"]
+    for e in entries:
+        rows.append(f"| {e['change']} | `{e['commit']}` | {e['before']} | {e['after']} | {e['bought']} |")
+    return rows
 
 
 def observations(res):
