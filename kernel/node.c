@@ -22,6 +22,7 @@
 #include "prefix.h"
 #include "queue.h"
 #include "receive.h"
+#include "send.h"
 
 /*
  * Node ids are SHA-256 digests, but they come from configuration that may
@@ -69,10 +70,12 @@ struct aegis_node *aegis_node_create(struct aegis_device *aegis, const u8 *id)
 	node->no_key_ntf_at = jiffies - HZ;
 	kref_init(&node->refcount);
 	dev_hold(aegis->dev);	/* dropped by aegis_node_free_rcu() */
+	INIT_WORK(&node->tx_work, aegis_tx_work);
 	netif_napi_add(aegis->dev, &node->napi, aegis_rx_poll);
 	napi_enable(&node->napi);
 
 	get_random_once(&aegis_node_hash_key, sizeof(aegis_node_hash_key));
+	node->tx_cpu_hash = (u32)aegis_node_hash(id);
 	hash_add_rcu(aegis->node_hash, &node->id_hash, aegis_node_hash(id));
 	list_add_tail(&node->list, &aegis->node_list);
 	aegis->node_count++;

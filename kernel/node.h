@@ -12,11 +12,13 @@
 #ifndef _AEGIS_NODE_H
 #define _AEGIS_NODE_H
 
+#include <linux/cpumask.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/netdevice.h>
 #include <linux/ptr_ring.h>
 #include <linux/seqlock.h>
+#include <linux/workqueue.h>
 #include <linux/u64_stats_sync.h>
 #include <net/dst_cache.h>
 #include <uapi/linux/aegisray.h>
@@ -62,6 +64,9 @@ struct aegis_node_stats {
  * @prefixes:	this node's entries in the prefix table (conf_lock).
  * @tx_ring, @rx_ring: units in flight to and from this node, in order
  *		(queue.h); each unit holds a reference on the node.
+ * @tx_work:	the serial transmit stage when it must move to the node's
+ *		transmit CPU; queued with a node reference, which it drops.
+ * @tx_cpu_hash: picks the node's transmit CPU among the online ones.
  * @napi:	the serial receive stage: takes finished units off @rx_ring in
  *		order and delivers them with GRO. Disabled when the node dies.
  * @drops:	drop counters by enum aegis_drop_attr.
@@ -86,6 +91,8 @@ struct aegis_node {
 	struct ptr_ring tx_ring;
 	struct ptr_ring rx_ring;
 	struct napi_struct napi;
+	struct work_struct tx_work;
+	u32 tx_cpu_hash;
 
 	u16 keepalive;
 	u32 flags;
@@ -114,6 +121,13 @@ void aegis_node_set_endpoint(struct aegis_node *node,
 			     const union aegis_sockaddr *remote);
 
 /* Data path. */
+/* The CPU that sends @node's packets: one flow, one CPU, in order. */
+static inline int aegis_node_tx_cpu(const struct aegis_node *node)
+{
+	return cpumask_nth(node->tx_cpu_hash % num_online_cpus(),
+			   cpu_online_mask);
+}
+
 struct aegis_node *aegis_node_lookup_rcu(struct aegis_device *aegis,
 					 const u8 *id);
 struct aegis_node *aegis_node_get_rcu(struct aegis_node *node);

@@ -265,10 +265,12 @@ static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
 }
 
 /*
- * Send the finished units at the head of @node's ring. One CPU at a time
- * drains a node (trylock); a worker that finishes a unit while another CPU
- * drains leaves it to that CPU, which looks at the head once more after it
- * lets go (the smp_mb() pairs with the one in aegis_tx_complete()).
+ * Send the finished units at the head of @node's ring. Drains of a node
+ * run on its transmit CPU only (aegis_node_tx_cpu()): the underlay then
+ * sees one flow from one CPU, and keeps it in order (a veth, or a NIC's
+ * per-CPU queues, would not otherwise). Whoever finishes a unit while
+ * another drain runs leaves it to that drain, which looks at the head once
+ * more after it lets go (the smp_mb() pairs with aegis_tx_complete()'s).
  */
 static void aegis_tx_drain(struct aegis_node *node)
 {
@@ -297,16 +299,31 @@ static void aegis_tx_drain(struct aegis_node *node)
 	} while (again);
 }
 
+/* The node's transmit work: a drain on its transmit CPU. Holds a ref. */
+void aegis_tx_work(struct work_struct *work)
+{
+	struct aegis_node *node = container_of(work, struct aegis_node, tx_work);
+
+	aegis_tx_drain(node);
+	aegis_node_put(node);
+}
+
 static void aegis_tx_complete(struct sk_buff *first,
 			      enum aegis_unit_state state)
 {
 	/* Once the state is out, the unit (and its reference) may be gone. */
 	struct aegis_node *node = aegis_node_get(aegis_tx_cb(first)->node);
+	int cpu = aegis_node_tx_cpu(node);
 
 	atomic_set_release(&aegis_tx_cb(first)->state, state);
 	smp_mb();
-	aegis_tx_drain(node);
-	aegis_node_put(node);
+	/* Crypto workers are bound to their CPU: this cannot migrate. */
+	if (raw_smp_processor_id() == cpu) {
+		aegis_tx_drain(node);
+		aegis_node_put(node);
+	} else if (!queue_work_on(cpu, aegis_crypt_wq, &node->tx_work)) {
+		aegis_node_put(node);	/* already queued, with its own ref */
+	}
 }
 
 void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb)

@@ -15,6 +15,8 @@ void aegis_send_keepalive(struct aegis_node *node);
  * already lowered) to the next hop towards its destination. Consumes it.
  */
 void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb);
+/* A node's transmit drain, on its transmit CPU. */
+void aegis_tx_work(struct work_struct *work);
 /* The encrypt workers' work function (queue.h). */
 void aegis_tx_worker(struct work_struct *work);
 
