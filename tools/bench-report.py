@@ -637,6 +637,16 @@ def observations(res):
                      "counters do not explain the rest. Either way TCP shrinks its congestion "
                      "window, which costs aegis0 throughput the other tunnels do not pay.")
         out.append(text)
+    if not lossy and any(c in med for c in ("aegis-gcm", "aegis-chacha", "aegis-relay")):
+        out.append("No TCP retransmission through aegis0 in the 1-stream runs: each node's packets "
+                   "are encrypted on every CPU but leave in order, from one CPU "
+                   "(`selftests/33-dp-reorder.sh` checks the same under load, with counters).")
+    g = med.get("aegis-gcm", {})
+    if g.get("cpu_busy_pct") and g["cpu_busy_pct"] >= 85 and g.get("tcp1_mbps") and g.get("tcp4_mbps"):
+        out.append(f"4 streams against 1 through aegis-gcm: {g['tcp4_mbps'] / g['tcp1_mbps']:.2f}. One "
+                   f"stream already keeps the guest {g['cpu_busy_pct']:.0f}% busy (both vCPUs), because "
+                   "its encryption and decryption run on both CPUs; with sender, receiver and both "
+                   "tunnel ends in one 2-vCPU guest there is no idle CPU left for more streams to use.")
     wg = med.get("wireguard", {}).get("rtt_avg_ms")
     ac = med.get("aegis-chacha", {}).get("rtt_avg_ms")
     if wg and ac and wg > 3 * ac:
