@@ -163,12 +163,15 @@ static bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
 {
 	struct aegis_node *node = key->node;
 
-	if (unlikely(err)) {
+	if (unlikely(err == -EBADMSG)) {
 		net_dbg_ratelimited("%s: packet failed authentication\n",
 				    aegis->dev->name);
 		DEV_STATS_INC(aegis->dev, rx_errors);
-		aegis_rx_drop(aegis, node, skb, err == -EBADMSG ?
-			      AEGIS_DROP_A_AUTH : AEGIS_DROP_A_MALFORMED);
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_AUTH);
+		return false;
+	}
+	if (unlikely(err)) {	/* malformed relay block, or out of memory */
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
 		return false;
 	}
 	if (unlikely(!aegis_replay_accept(&key->replay, counter))) {

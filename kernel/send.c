@@ -191,10 +191,8 @@ static int aegis_tx_seal_one(struct aegis_crypt_scratch *s,
 		ret = aegis_seal(s, cb->key, skb, cb->counter + i);
 		if (ret)
 			return ret;
+		/* skb_cow_data() in aegis_seal() kept the headroom made above. */
 		if (cb->hop_key) {
-			if (skb_cow_head(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN +
-					      AEGIS_OUTER_V6 + LL_MAX_HEADER))
-				return -ENOMEM;
 			rh = skb_push(skb, AEGIS_RELAY_HDR_LEN);
 			rh->type = AEGIS_RELAY_TYPE;
 			rh->hop_limit = READ_ONCE(cb->node->aegis->hop_limit);
