@@ -21,6 +21,7 @@
 struct aegis_crypt_scratch {
 	struct aead_request *req;
 	unsigned int req_size;
+	bool atomic;
 	struct crypto_wait wait;
 	u8 nonce[AEGIS_NONCE_LEN];
 	u8 block[AEGIS_RB_LEN];
@@ -28,9 +29,14 @@ struct aegis_crypt_scratch {
 	struct scatterlist sg[AEGIS_MAX_SG];
 };
 
-struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(void)
+struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(bool atomic)
 {
-	return kzalloc(sizeof(struct aegis_crypt_scratch), GFP_KERNEL);
+	struct aegis_crypt_scratch *s;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (s)
+		s->atomic = atomic;
+	return s;
 }
 
 void aegis_crypt_scratch_free(struct aegis_crypt_scratch *s)
@@ -61,7 +67,7 @@ static struct aead_request *aegis_scratch_req(struct aegis_crypt_scratch *s,
 
 	if (likely(size <= s->req_size))
 		return s->req;
-	req = kmalloc(size, GFP_KERNEL);
+	req = kmalloc(size, s->atomic ? GFP_ATOMIC : GFP_KERNEL);
 	if (!req)
 		return NULL;
 	kfree_sensitive(s->req);
@@ -78,13 +84,19 @@ static int aegis_aead(struct aegis_crypt_scratch *s, struct crypto_aead *tfm,
 
 	if (unlikely(!req))
 		return -ENOMEM;
-	crypto_init_wait(&s->wait);
 	aead_request_set_tfm(req, tfm);
+	aead_request_set_ad(req, assoclen);
+	aead_request_set_crypt(req, sg, sg, cryptlen, s->nonce);
+	if (s->atomic) {
+		/* A synchronous tfm (CRYPTO_ALG_ASYNC masked off): no wait. */
+		aead_request_set_callback(req, 0, NULL, NULL);
+		return encrypt ? crypto_aead_encrypt(req) :
+				 crypto_aead_decrypt(req);
+	}
+	crypto_init_wait(&s->wait);
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP |
 				  CRYPTO_TFM_REQ_MAY_BACKLOG,
 				  crypto_req_done, &s->wait);
-	aead_request_set_ad(req, assoclen);
-	aead_request_set_crypt(req, sg, sg, cryptlen, s->nonce);
 	return crypto_wait_req(encrypt ? crypto_aead_encrypt(req) :
 					 crypto_aead_decrypt(req), &s->wait);
 }
@@ -193,7 +205,7 @@ int aegis_seal_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
 	if (unlikely(ret))
 		return ret;
 	aegis_make_nonce(s->nonce, key->enc_salt, counter);
-	ret = aegis_aead(s, key->enc, &s->block_sg, AEGIS_RB_AD_LEN,
+	ret = aegis_aead(s, key->relay_enc, &s->block_sg, AEGIS_RB_AD_LEN,
 			 AEGIS_RELAY_BLOCK_LEN, true);
 	if (unlikely(ret))
 		goto out;
@@ -224,7 +236,7 @@ int aegis_open_relay(struct aegis_crypt_scratch *s, struct aegis_key *key,
 	if (unlikely(ret))
 		return ret;
 	aegis_make_nonce(s->nonce, key->dec_salt, counter);
-	ret = aegis_aead(s, key->dec, &s->block_sg, AEGIS_RB_AD_LEN,
+	ret = aegis_aead(s, key->relay_dec, &s->block_sg, AEGIS_RB_AD_LEN,
 			 AEGIS_RELAY_BLOCK_LEN + AEGIS_TAG_LEN, false);
 	if (unlikely(ret))
 		goto out;

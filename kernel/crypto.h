@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
- * AEAD of data packets through the kernel crypto API, run by the crypto
- * workers (process context: these may sleep).
+ * AEAD of data packets through the kernel crypto API.
  *
- * Each worker owns one struct aegis_crypt_scratch and reuses its AEAD
- * request, nonce and scatterlist for every packet, so the data path makes
- * no allocation for its crypto. An asynchronous implementation (cryptd) is
- * waited for; the worker's CPU is free meanwhile.
+ * Each crypto worker owns one struct aegis_crypt_scratch and reuses its
+ * AEAD request, nonce and scatterlist for every packet, so the data path
+ * makes no allocation for its crypto. A worker's scratch is not atomic: it
+ * may sleep, and an asynchronous implementation (cryptd) is waited for; the
+ * worker's CPU is free meanwhile.
+ *
+ * An atomic scratch (one per CPU, relay.c) is for the receive softirq. It
+ * only ever runs the relay block, with the keys' synchronous transforms
+ * (relay_enc, relay_dec), so nothing waits.
  *
  * aegis_seal/aegis_open: the skb starts at the data header (the associated
  * data). Sealing appends the tag; opening verifies it and leaves
@@ -26,7 +30,7 @@
 struct aegis_key;
 struct aegis_crypt_scratch;
 
-struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(void);
+struct aegis_crypt_scratch *aegis_crypt_scratch_alloc(bool atomic);
 void aegis_crypt_scratch_free(struct aegis_crypt_scratch *s);
 
 int aegis_seal(struct aegis_crypt_scratch *s, struct aegis_key *key,

@@ -4,7 +4,7 @@
  * table, and the limits (packets and lifetimes) after which a key asks to
  * be replaced and then retires.
  *
- * Key material goes into the two AEAD transforms at creation and is never
+ * Key material goes into the AEAD transforms at creation and is never
  * stored anywhere else: the key struct holds only the nonce salts, and is
  * wiped when freed (the transforms wipe their own contexts).
  */
@@ -34,13 +34,17 @@ static const char *aegis_cipher_alg(u8 cipher)
 	return NULL;
 }
 
-/* One direction. Asynchronous implementations are fine: see crypto.h. */
-static struct crypto_aead *aegis_key_tfm(const char *alg, const u8 *key)
+/*
+ * One direction. @mask CRYPTO_ALG_ASYNC asks for a synchronous
+ * implementation; without it, asynchronous ones are fine (crypto.h).
+ */
+static struct crypto_aead *aegis_key_tfm(const char *alg, const u8 *key,
+					 u32 mask)
 {
 	struct crypto_aead *tfm;
 	int ret;
 
-	tfm = crypto_alloc_aead(alg, 0, 0);
+	tfm = crypto_alloc_aead(alg, 0, mask);
 	if (IS_ERR(tfm))
 		return tfm;
 	ret = crypto_aead_setkey(tfm, key, AEGIS_KEY_LEN);
@@ -70,15 +74,26 @@ struct aegis_key *aegis_key_create(struct aegis_node *node,
 	key = kzalloc(sizeof(*key), GFP_KERNEL);
 	if (!key)
 		return ERR_PTR(-ENOMEM);
-	key->enc = aegis_key_tfm(alg, p->enc_key);
+	key->enc = aegis_key_tfm(alg, p->enc_key, 0);
 	if (IS_ERR(key->enc)) {
 		ret = PTR_ERR(key->enc);
 		goto err_free_key;
 	}
-	key->dec = aegis_key_tfm(alg, p->dec_key);
+	key->dec = aegis_key_tfm(alg, p->dec_key, 0);
 	if (IS_ERR(key->dec)) {
 		ret = PTR_ERR(key->dec);
 		goto err_free_enc;
+	}
+	/* The hop layer of relay packets is sealed and opened in softirq. */
+	key->relay_enc = aegis_key_tfm(alg, p->enc_key, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(key->relay_enc)) {
+		ret = PTR_ERR(key->relay_enc);
+		goto err_free_dec;
+	}
+	key->relay_dec = aegis_key_tfm(alg, p->dec_key, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(key->relay_dec)) {
+		ret = PTR_ERR(key->relay_dec);
+		goto err_free_relay_enc;
 	}
 
 	memcpy(key->enc_salt, p->enc_salt, AEGIS_NONCE_SALT_LEN);
@@ -101,6 +116,10 @@ struct aegis_key *aegis_key_create(struct aegis_node *node,
 	key->node = aegis_node_get(node);
 	return key;
 
+err_free_relay_enc:
+	crypto_free_aead(key->relay_enc);
+err_free_dec:
+	crypto_free_aead(key->dec);
 err_free_enc:
 	crypto_free_aead(key->enc);
 err_free_key:
@@ -199,6 +218,8 @@ static void aegis_key_free_rcu(struct rcu_head *rcu)
 {
 	struct aegis_key *key = container_of(rcu, struct aegis_key, rcu);
 
+	crypto_free_aead(key->relay_dec);
+	crypto_free_aead(key->relay_enc);
 	crypto_free_aead(key->dec);
 	crypto_free_aead(key->enc);
 	kfree_sensitive(key);

@@ -45,6 +45,9 @@ struct aegis_key {
 	struct aegis_node *node;	/* holds a reference */
 	struct crypto_aead *enc;
 	struct crypto_aead *dec;
+	/* Same keys, synchronous: the relay block, in softirq (relay.c). */
+	struct crypto_aead *relay_enc;
+	struct crypto_aead *relay_dec;
 	u8 enc_salt[AEGIS_NONCE_SALT_LEN];
 	u8 dec_salt[AEGIS_NONCE_SALT_LEN];
 	u8 key_id;

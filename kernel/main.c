@@ -9,6 +9,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "queue.h"
+#include "relay.h"
 #include "selftest/selftest.h"
 #include "version.h"
 
@@ -34,6 +35,9 @@ static int __init aegis_mod_init(void)
 	ret = aegis_queue_module_init();
 	if (ret)
 		return ret;
+	ret = aegis_relay_module_init();
+	if (ret)
+		goto err_relay;
 	ret = aegis_device_init();
 	if (ret)
 		goto err_device;
@@ -47,6 +51,8 @@ static int __init aegis_mod_init(void)
 err_genl:
 	aegis_device_uninit();
 err_device:
+	aegis_relay_module_exit();
+err_relay:
 	aegis_queue_module_exit();
 	return ret;
 }
@@ -55,6 +61,7 @@ static void __exit aegis_mod_exit(void)
 {
 	aegis_genl_uninit();
 	aegis_device_uninit();
+	aegis_relay_module_exit();
 	aegis_queue_module_exit();
 }
 

@@ -101,9 +101,11 @@ struct aegis_relay_hdr {
  *   direct over IPv4:  1500 - 28 - 29 = 1443
  * The default 1420 fits a direct path over either family. A relayed frame
  * carries a second header, tag and the relay header (13 + 16 + 34 = 63
- * more); on a 1500-byte underlay such frames are fragmented by the outer IP
- * layer unless the MTU is lowered to 1357 (see docs/architecture.md).
+ * more, AEGIS_RELAY_OVERHEAD): the path MTU towards a node reached through
+ * a relay is that much lower than the device MTU (send.c), so relayed
+ * frames fit the same underlay (see docs/architecture.md).
  */
+#define AEGIS_RELAY_OVERHEAD	(AEGIS_DATA_OVERHEAD + AEGIS_RELAY_HDR_LEN)	/* 63 */
 #define AEGIS_DEFAULT_MTU	1420
 #define AEGIS_MIN_MTU		576
 #define AEGIS_MAX_MTU		(IP_MAX_MTU - AEGIS_OUTER_V6 - \

@@ -46,7 +46,7 @@ int aegis_crypt_queue_init(struct aegis_crypt_queue *q,
 		w = per_cpu_ptr(q->workers, cpu);
 		INIT_WORK(&w->work, fn);
 		w->aegis = aegis;
-		w->scratch = aegis_crypt_scratch_alloc();
+		w->scratch = aegis_crypt_scratch_alloc(false);
 		if (!w->scratch) {
 			ret = -ENOMEM;
 			goto err_scratch;

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Receive: UDP encap_rcv -> classify by first byte -> key by receiver index
- * -> queued in order on the sending node's ring -> opened by the crypto
- * workers (any CPU) -> the node's NAPI poll takes them off the ring in
- * order: replay check, then the payload: keepalive, IP packet (reverse-path
- * check, then GRO) or relay frame (forward, or deliver the inner packet if
- * it is for us). See queue.h.
+ * -> (relay packets: hop layer opened at once, and forwarded from there if
+ * not for us: relay.c) -> queued in order on the sending node's ring ->
+ * opened by the crypto workers (any CPU) -> the node's NAPI poll takes them
+ * off the ring in order: replay check, then the payload: keepalive or IP
+ * packet (reverse-path check, then GRO). See queue.h.
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -21,16 +21,17 @@
 #include "node.h"
 #include "queue.h"
 #include "receive.h"
+#include "relay.h"
 #include "replay.h"
-#include "send.h"
 
 /*
  * A receive unit: one datagram.
  * @key:	the key its receiver index named (ref held).
  * @inner_key:	relay packets for us: the end-to-end key (ref held), or NULL.
  * @err, @inner_err: results of opening the two layers.
- * @relay:	the packet is a relay packet (AEGIS_RELAY_BIT).
- * @local:	a relay packet for us: the skb now starts at the inner packet.
+ * @relay:	a relay packet for us (AEGIS_RELAY_BIT), its hop layer already
+ *		open; the worker opens the inner packet, and the skb then
+ *		starts at it.
  */
 struct aegis_rx_cb {
 	struct aegis_key *key;
@@ -41,7 +42,6 @@ struct aegis_rx_cb {
 	s16 err;
 	s16 inner_err;
 	u8 relay:1;
-	u8 local:1;
 };
 
 static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
@@ -50,8 +50,8 @@ static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
 	return (struct aegis_rx_cb *)skb->cb;
 }
 
-static void aegis_rx_drop(struct aegis_device *aegis, struct aegis_node *node,
-			  struct sk_buff *skb, enum aegis_drop_attr why)
+void aegis_rx_drop(struct aegis_device *aegis, struct aegis_node *node,
+		   struct sk_buff *skb, enum aegis_drop_attr why)
 {
 	if (node)
 		aegis_node_count_drop(node, why);
@@ -59,8 +59,7 @@ static void aegis_rx_drop(struct aegis_device *aegis, struct aegis_node *node,
 	kfree_skb(skb);
 }
 
-/* Where the outer packet came from (for roaming). */
-static bool aegis_rx_source(struct sk_buff *skb, union aegis_sockaddr *from)
+bool aegis_rx_source(struct sk_buff *skb, union aegis_sockaddr *from)
 {
 	struct udphdr *uh = udp_hdr(skb);
 
@@ -154,12 +153,8 @@ static void aegis_rx_deliver(struct aegis_device *aegis,
 	dev_sw_netstats_rx_add(dev, len);
 }
 
-/*
- * The replay check and bookkeeping of an opened layer. Returns false if
- * the packet was dropped.
- */
-static bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
-			    u64 counter, int err, struct sk_buff *skb)
+bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
+		     u64 counter, int err, struct sk_buff *skb)
 {
 	struct aegis_node *node = key->node;
 
@@ -203,40 +198,6 @@ static void aegis_rx_payload(struct aegis_device *aegis,
 	aegis_rx_deliver(aegis, node, napi, skb);
 }
 
-/* A relay frame from neighbour @from, not for us: forward it. */
-static void aegis_rx_forward(struct aegis_device *aegis,
-			     struct aegis_node *from, struct sk_buff *skb)
-{
-	struct aegis_relay_hdr *rh;
-
-	/* Only neighbours we relay for may ask. */
-	if (unlikely(!(READ_ONCE(from->flags) & AEGIS_NODE_F_RELAY))) {
-		net_dbg_ratelimited("%s: relay frame from a node not allowed to relay\n",
-				    aegis->dev->name);
-		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_RELAY_DENIED);
-		return;
-	}
-	rh = (struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
-	if (unlikely(rh->hop_limit <= 1)) {
-		net_dbg_ratelimited("%s: relay frame ran out of hops\n",
-				    aegis->dev->name);
-		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_HOP_LIMIT);
-		return;
-	}
-	rh->hop_limit--;
-	/* Keep relay header + inner packet; the hop layer is redone. */
-	__skb_pull(skb, AEGIS_HDR_LEN);
-	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
-		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_MALFORMED);
-		return;
-	}
-	skb_scrub_packet(skb, true);
-	/* Not an IP packet: any checksum offload state is the old datagram's. */
-	skb->ip_summed = CHECKSUM_NONE;
-	memset(skb->cb, 0, sizeof(skb->cb));
-	aegis_send_relay(aegis, skb);
-}
-
 /* Serial stage of one unit, in ring order. Consumes it. */
 static void aegis_rx_finish(struct aegis_device *aegis, struct napi_struct *napi,
 			    struct sk_buff *skb)
@@ -256,8 +217,6 @@ static void aegis_rx_finish(struct aegis_device *aegis, struct napi_struct *napi
 
 	if (!cb.relay) {
 		aegis_rx_payload(aegis, node, napi, skb);
-	} else if (!cb.local) {
-		aegis_rx_forward(aegis, node, skb);
 	} else if (unlikely(!cb.inner_key)) {
 		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
 	} else if (aegis_rx_accept(aegis, cb.inner_key, cb.inner_counter,
@@ -384,36 +343,24 @@ err_put:
 }
 
 /*
- * Worker: a relay packet's hop layer is open. If it is for us, open the
- * inner packet too (with the origin's key), here, in parallel.
+ * Worker: a relay packet for us, hop layer open (relay.c checked the relay
+ * header). Open the inner packet with the origin's key.
  */
 static void aegis_rx_open_inner(struct aegis_crypt_scratch *s,
 				struct aegis_device *aegis, struct sk_buff *skb)
 {
 	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
-	const struct aegis_relay_hdr *rh;
 
-	if (unlikely(!pskb_may_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_BLOCK_LEN)))
-		goto err_malformed;
-	rh = (const struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
-	if (unlikely(rh->type != AEGIS_RELAY_TYPE))
-		goto err_malformed;
-	if (!aegis->has_node_id ||
-	    memcmp(rh->dst, aegis->node_id, AEGIS_NODE_ID_LEN))
-		return;		/* to be forwarded */
-	cb->local = 1;
 	/* The inner packet: drop outer header, relay header and hop tag. */
 	__skb_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN);
-	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN)))
-		goto err_malformed;
-	cb->inner_key = aegis_rx_key(aegis, skb, 0, 0, &cb->inner_counter);
-	if (!cb->inner_key)
+	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
+		cb->err = -EINVAL;
 		return;
-	cb->inner_err = aegis_open(s, cb->inner_key, skb, cb->inner_counter);
-	return;
-
-err_malformed:
-	cb->err = -EINVAL;
+	}
+	cb->inner_key = aegis_rx_key(aegis, skb, 0, 0, &cb->inner_counter);
+	if (cb->inner_key)
+		cb->inner_err = aegis_open(s, cb->inner_key, skb,
+					   cb->inner_counter);
 }
 
 void aegis_rx_worker(struct work_struct *work)
@@ -425,12 +372,9 @@ void aegis_rx_worker(struct work_struct *work)
 	while ((skb = aegis_crypt_queue_pop(&w->aegis->decrypt_q))) {
 		cb = aegis_rx_cb(skb);
 		if (cb->relay)
-			cb->err = aegis_open_relay(w->scratch, cb->key, skb,
-						   cb->counter);
+			aegis_rx_open_inner(w->scratch, w->aegis, skb);
 		else
 			cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
-		if (cb->relay && !cb->err)
-			aegis_rx_open_inner(w->scratch, w->aegis, skb);
 		aegis_rx_complete(skb, AEGIS_UNIT_DONE);
 		cond_resched();
 	}
@@ -443,6 +387,7 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	struct ptr_ring *ring;
 	struct aegis_key *key;
 	u64 counter;
+	bool relay;
 	int ret;
 
 	key = aegis_rx_key(aegis, skb, 0, AEGIS_RELAY_BIT, &counter);
@@ -451,10 +396,14 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	relay = skb->data[0] & AEGIS_RELAY_BIT;
+	/* Relay packets not for us are forwarded (or dropped) right there. */
+	if (relay && aegis_relay_rcv(aegis, key, counter, skb))
+		return;
 	memset(cb, 0, sizeof(*cb));
 	cb->key = key;
 	cb->counter = counter;
-	cb->relay = !!(skb->data[0] & AEGIS_RELAY_BIT);
+	cb->relay = relay;
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;

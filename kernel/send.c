@@ -6,9 +6,9 @@
  *
  * A node reached through another ("via") gets the end-to-end AEAD with the
  * destination's keys, then the relay hop layer with the next hop's keys,
- * which encrypts only the relay block (messages.h). Relays
- * (aegis_send_relay) only ever redo the hop layer, so they never see
- * plaintext and never touch the payload.
+ * which encrypts only the relay block (messages.h). Relays forward in the
+ * receive softirq (relay.c) and only ever redo the hop layer, so they never
+ * see plaintext and never touch the payload.
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -32,10 +32,9 @@
  * A transmit unit: the first skb of a list of segments (skb->next) carries
  * the unit's state; every segment carries its own result.
  * @node:	the destination, whose ordered ring holds the unit (ref held).
- * @key:	end-to-end key (@node's), or NULL when forwarding for another
- *		node (ref held).
- * @hop_key:	the next hop's key when the unit goes through a relay (or is
- *		being forwarded), else NULL (ref held).
+ * @key:	end-to-end key, @node's (ref held).
+ * @hop_key:	the next hop's key when the unit goes through a relay, else
+ *		NULL (ref held).
  * @counter, @hop_counter: counters of the first segment; segment i uses
  *		counter + i.
  */
@@ -69,8 +68,7 @@ static void aegis_tx_drop_list(struct aegis_device *aegis,
 	}
 }
 
-/* Primary key of @node, with a reference, or NULL (and "no key" noise). */
-static struct aegis_key *aegis_tx_key(struct aegis_node *node)
+struct aegis_key *aegis_tx_key(struct aegis_node *node)
 {
 	struct aegis_key *key;
 
@@ -89,12 +87,11 @@ static void aegis_tx_complete(struct sk_buff *first,
 
 /*
  * Put @first (a list of segments for @dst) on @dst's ordered ring with its
- * counters, then on the encrypt ring. @forward: the segments are relay
- * frames from another node (struct aegis_relay_hdr + inner packet), which
- * only get the hop layer. Consumes the list. Under rcu_read_lock_bh().
+ * counters, then on the encrypt ring. Consumes the list. Under
+ * rcu_read_lock_bh().
  */
 static void aegis_tx_queue(struct aegis_device *aegis, struct aegis_node *dst,
-			   struct sk_buff *first, bool forward)
+			   struct sk_buff *first)
 {
 	struct aegis_tx_cb *cb = aegis_tx_cb(first);
 	struct aegis_node *hop = rcu_dereference_bh(dst->via);
@@ -112,14 +109,10 @@ static void aegis_tx_queue(struct aegis_device *aegis, struct aegis_node *dst,
 	/* One level of indirection: a relay reaches the destination itself. */
 	if (unlikely(hop && rcu_access_pointer(hop->via)))
 		goto err_drop;
-	if (forward && !hop)
-		hop = dst;
 	why = AEGIS_DROP_A_NO_KEY;
-	if (!forward) {
-		cb->key = aegis_tx_key(dst);
-		if (unlikely(!cb->key))
-			goto err_drop;
-	}
+	cb->key = aegis_tx_key(dst);
+	if (unlikely(!cb->key))
+		goto err_drop;
 	if (hop) {
 		cb->hop_key = aegis_tx_key(hop);
 		if (unlikely(!cb->hop_key))
@@ -132,7 +125,7 @@ static void aegis_tx_queue(struct aegis_device *aegis, struct aegis_node *dst,
 
 	/* Counters in ring order: packets leave with increasing counters. */
 	spin_lock_bh(&ring->producer_lock);
-	ok = (!cb->key || aegis_key_next_counters(cb->key, n, &cb->counter)) &&
+	ok = aegis_key_next_counters(cb->key, n, &cb->counter) &&
 	     (!cb->hop_key ||
 	      aegis_key_next_counters(cb->hop_key, n, &cb->hop_counter));
 	ret = ok ? __ptr_ring_produce(ring, first) : 0;
@@ -157,9 +150,9 @@ err_drop:
 	aegis_tx_drop_list(aegis, dst, first, why);
 }
 
-static struct aegis_data_hdr *aegis_tx_push_hdr(struct sk_buff *skb,
-						struct aegis_key *key,
-						u64 counter, u8 flags)
+struct aegis_data_hdr *aegis_tx_push_hdr(struct sk_buff *skb,
+					 struct aegis_key *key, u64 counter,
+					 u8 flags)
 {
 	struct aegis_data_hdr *hdr = skb_push(skb, AEGIS_HDR_LEN);
 
@@ -178,29 +171,22 @@ static int aegis_tx_seal_one(struct aegis_crypt_scratch *s,
 	struct aegis_relay_hdr *rh;
 	int ret;
 
-	/* Our own IP packets: resolve the checksum before it is sealed. */
-	if (cb->key && skb->ip_summed == CHECKSUM_PARTIAL &&
-	    skb_checksum_help(skb))
+	/* Resolve the checksum before the packet is sealed. */
+	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		return -EINVAL;
 	/* Room for every header we may add, and the outer IP/UDP. */
 	if (skb_cow_head(skb, 2 * AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN +
 			      AEGIS_OUTER_V6 + LL_MAX_HEADER))
 		return -ENOMEM;
-	if (cb->key) {
-		aegis_tx_push_hdr(skb, cb->key, cb->counter + i, 0);
-		ret = aegis_seal(s, cb->key, skb, cb->counter + i);
-		if (ret)
-			return ret;
-		/* skb_cow_data() in aegis_seal() kept the headroom made above. */
-		if (cb->hop_key) {
-			rh = skb_push(skb, AEGIS_RELAY_HDR_LEN);
-			rh->type = AEGIS_RELAY_TYPE;
-			rh->hop_limit = READ_ONCE(cb->node->aegis->hop_limit);
-			memcpy(rh->dst, cb->node->id, AEGIS_NODE_ID_LEN);
-		}
-	}
-	if (!cb->hop_key)
-		return 0;
+	aegis_tx_push_hdr(skb, cb->key, cb->counter + i, 0);
+	ret = aegis_seal(s, cb->key, skb, cb->counter + i);
+	if (ret || !cb->hop_key)
+		return ret;
+	/* skb_cow_data() in aegis_seal() kept the headroom made above. */
+	rh = skb_push(skb, AEGIS_RELAY_HDR_LEN);
+	rh->type = AEGIS_RELAY_TYPE;
+	rh->hop_limit = READ_ONCE(cb->node->aegis->hop_limit);
+	memcpy(rh->dst, cb->node->id, AEGIS_NODE_ID_LEN);
 	aegis_tx_push_hdr(skb, cb->hop_key, cb->hop_counter + i, AEGIS_RELAY_BIT);
 	return aegis_seal_relay(s, cb->hop_key, skb, cb->hop_counter + i);
 }
@@ -222,6 +208,23 @@ void aegis_tx_worker(struct work_struct *work)
 	}
 }
 
+void aegis_tx_xmit(struct aegis_device *aegis, struct aegis_node *hop,
+		   struct aegis_node *node, struct sk_buff *skb)
+{
+	unsigned int len = skb->len;
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	if (unlikely(aegis_sock_send(aegis, hop, skb))) {
+		aegis_node_count_drop(hop, AEGIS_DROP_A_NO_ROUTE);
+		DEV_STATS_INC(aegis->dev, tx_carrier_errors);
+		return;
+	}
+	aegis_node_count_tx(hop, len);
+	if (hop != node)
+		aegis_node_count_tx(node, len);
+	WRITE_ONCE(hop->last_tx_ns, ktime_get_boottime_ns());
+}
+
 /* Serial stage: put a finished unit's segments on the wire, in order. */
 static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
 {
@@ -229,7 +232,6 @@ static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
 	struct aegis_node *hop = cb.hop_key ? cb.hop_key->node : cb.node;
 	bool dropped = atomic_read(&cb.state) == AEGIS_UNIT_DROP;
 	struct sk_buff *skb, *next;
-	unsigned int len;
 	int err;
 
 	skb_list_walk_safe(first, skb, next) {
@@ -244,18 +246,7 @@ static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
 			kfree_skb(skb);
 			continue;
 		}
-		memset(skb->cb, 0, sizeof(skb->cb));
-		len = skb->len;
-		err = aegis_sock_send(aegis, hop, skb);
-		if (unlikely(err)) {
-			aegis_node_count_drop(hop, AEGIS_DROP_A_NO_ROUTE);
-			DEV_STATS_INC(aegis->dev, tx_carrier_errors);
-			continue;
-		}
-		aegis_node_count_tx(hop, len);
-		if (hop != cb.node && cb.key)
-			aegis_node_count_tx(cb.node, len);
-		WRITE_ONCE(hop->last_tx_ns, ktime_get_boottime_ns());
+		aegis_tx_xmit(aegis, hop, cb.node, skb);
 	}
 	aegis_key_put(cb.hop_key);
 	aegis_key_put(cb.key);
@@ -324,24 +315,6 @@ static void aegis_tx_complete(struct sk_buff *first,
 	}
 }
 
-void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb)
-{
-	struct aegis_relay_hdr *rh = (struct aegis_relay_hdr *)skb->data;
-	struct aegis_node *dst;
-
-	rcu_read_lock_bh();
-	dst = aegis_node_lookup_rcu(aegis, rh->dst);
-	if (unlikely(!dst)) {
-		DEV_STATS_INC(aegis->dev, tx_dropped);
-		kfree_skb(skb);
-		goto out;
-	}
-	skb_mark_not_on_list(skb);
-	aegis_tx_queue(aegis, dst, skb, true);
-out:
-	rcu_read_unlock_bh();
-}
-
 /* Reply to a packet that cannot go out; consumes it. */
 static void aegis_tx_icmp(struct sk_buff *skb, bool too_big, u32 mtu)
 {
@@ -379,9 +352,30 @@ static const void *aegis_tx_daddr(struct sk_buff *skb, int *family)
 	return NULL;
 }
 
+/*
+ * The path MTU towards @node: the device MTU, less the relay layer for a
+ * node reached through a relay, so that its frames fit the underlay the
+ * device MTU was chosen for (as a router would, senders learn it from
+ * ICMP). Never below the IPv6 minimum for IPv6: such packets rather get
+ * fragmented by the outer layer.
+ */
+static unsigned int aegis_tx_mtu(const struct net_device *dev,
+				 const struct aegis_node *node, int family)
+{
+	unsigned int mtu = READ_ONCE(dev->mtu);
+
+	if (rcu_access_pointer(node->via)) {
+		mtu -= AEGIS_RELAY_OVERHEAD;
+		if (family == AF_INET6)
+			mtu = max_t(unsigned int, mtu, IPV6_MIN_MTU);
+	}
+	return mtu;
+}
+
 static bool aegis_tx_too_big(struct sk_buff *skb, unsigned int mtu)
 {
-	if (skb_is_gso(skb) || skb->len <= mtu)
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+			      skb->len <= mtu)
 		return false;
 	if (skb->protocol == htons(ETH_P_IP))
 		return ip_hdr(skb)->frag_off & htons(IP_DF);
@@ -418,7 +412,7 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 		/* Consumed; a local sender also gets the error from sendmsg(). */
 		return (__force netdev_tx_t)-EHOSTUNREACH;
 	}
-	mtu = READ_ONCE(dev->mtu);
+	mtu = aegis_tx_mtu(dev, node, family);
 	if (unlikely(aegis_tx_too_big(skb, mtu))) {
 		rcu_read_unlock_bh();
 		DEV_STATS_INC(dev, tx_dropped);
@@ -442,7 +436,7 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 		nf_reset_ct(skb);
 	}
 	/* One node lookup and one set of key references for all segments. */
-	aegis_tx_queue(aegis, node, segs, false);
+	aegis_tx_queue(aegis, node, segs);
 out:
 	rcu_read_unlock_bh();
 	return NETDEV_TX_OK;
@@ -462,6 +456,6 @@ void aegis_send_keepalive(struct aegis_node *node)
 	skb_reserve(skb, AEGIS_HDR_LEN + AEGIS_OUTER_V6 + LL_MAX_HEADER);
 	skb->dev = aegis->dev;
 	rcu_read_lock_bh();
-	aegis_tx_queue(aegis, node, skb, false);
+	aegis_tx_queue(aegis, node, skb);
 	rcu_read_unlock_bh();
 }

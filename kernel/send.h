@@ -4,17 +4,26 @@
 
 #include <linux/netdevice.h>
 
+struct aegis_data_hdr;
 struct aegis_device;
+struct aegis_key;
 struct aegis_node;
 
 netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev);
 /* An empty authenticated packet: keeps NAT mappings open. */
 void aegis_send_keepalive(struct aegis_node *node);
+/* Primary key of @node, with a reference, or NULL (and "no key" noise). */
+struct aegis_key *aegis_tx_key(struct aegis_node *node);
+/* Push the short data header of a packet sealed with @key at @counter. */
+struct aegis_data_hdr *aegis_tx_push_hdr(struct sk_buff *skb,
+					 struct aegis_key *key, u64 counter,
+					 u8 flags);
 /*
- * Forward @skb (struct aegis_relay_hdr + inner data packet, hop limit
- * already lowered) to the next hop towards its destination. Consumes it.
+ * Put one sealed packet for @node on the wire to @hop (@node itself, or
+ * the relay it goes through), and count it. Consumes @skb.
  */
-void aegis_send_relay(struct aegis_device *aegis, struct sk_buff *skb);
+void aegis_tx_xmit(struct aegis_device *aegis, struct aegis_node *hop,
+		   struct aegis_node *node, struct sk_buff *skb);
 /* A node's transmit drain, on its transmit CPU. */
 void aegis_tx_work(struct work_struct *work);
 /* The encrypt workers' work function (queue.h). */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # A reaches C through B with no direct path: end-to-end AEAD inside hop
-# AEAD, so B sees no plaintext; B relays only for neighbours allowed to
-# relay; a routing loop dies at the hop limit and is counted.
+# AEAD, so B sees no plaintext; the path MTU through the relay leaves room
+# for the relay layer, so the underlay never fragments; B relays only for
+# neighbours allowed to relay; a routing loop dies at the hop limit and is
+# counted.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/dp.sh"
 tmp=$(mktemp -d)
@@ -17,7 +19,23 @@ ip netns exec n1 ping -c 5 -i 0.1 -W 2 -p "$marker" 100.64.0.3 >/dev/null || fai
 ip netns exec n3 ping -c 3 -i 0.1 -W 2 fd00:64::1 >/dev/null || fail "ping6 3 -> 1 via 2"
 ip netns exec n3 iperf3 -s -D -p 5201 >/dev/null
 wait_until 5 ip netns exec n3 ss -ltn 'sport = 5201' | grep -q 5201
+# Ip ReasmReqds: fragments of outer datagrams that arrived in namespace $1.
+reasm() { ip netns exec "$1" awk '$1 == "Ip:" && !h { for (i = 2; i <= NF; i++) if ($i == "ReasmReqds") c = i; h = 1; next } $1 == "Ip:" { print $c }' /proc/net/snmp; }
+r2=$(reasm n2) r3=$(reasm n3)
 ip netns exec n1 iperf3 -c 100.64.0.3 -p 5201 -t 2 >/dev/null || fail "iperf3 through the relay"
+# Relayed frames carry 63 bytes more than direct ones: the path MTU to a
+# relayed node is 1420 - 63 = 1357, so full-size TCP segments through the
+# relay fit the 1500-byte underlay and are never fragmented.
+d2=$(($(reasm n2) - r2)) d3=$(($(reasm n3) - r3))
+[ "$d2" = 0 ] && [ "$d3" = 0 ] || fail "relayed TCP was fragmented on the underlay ($d2 fragments at the relay, $d3 at 3)"
+out=$(ip netns exec n1 ping -c 2 -i 0.3 -W 2 -M "do" -s 1392 100.64.0.3 2>&1 || true)
+grep -Eq 'mtu ?= ?1357' <<<"$out" || fail "no frag-needed with the relayed path MTU 1357: $out"
+out=$(ip netns exec n1 ping -c 2 -i 0.3 -W 2 -M "do" -s 1372 fd00:64::3 2>&1 || true)
+grep -Eq 'mtu ?= ?1357' <<<"$out" || fail "no packet-too-big with the relayed path MTU 1357: $out"
+ip netns exec n1 ping -c 2 -i 0.3 -W 2 -M "do" -s 1329 100.64.0.3 >/dev/null || fail "a 1357-byte packet through the relay"
+ip netns exec n1 ping -c 2 -i 0.3 -W 2 -M "do" -s 1309 fd00:64::3 >/dev/null || fail "a 1357-byte IPv6 packet through the relay"
+ip netns exec n1 ping -c 1 -W 2 -M "do" -s 1392 100.64.0.2 >/dev/null || fail "a 1420-byte packet to the direct neighbour"
+log "path MTU through the relay 1357 (direct 1420); no underlay fragments"
 sleep 0.5
 kill $tpid; wait $tpid 2>/dev/null || true
 if tcpdump -n -r "$tmp/b.pcap" -x 2>/dev/null | tr -d ' \n\t' | grep -q "${marker:0:16}"; then

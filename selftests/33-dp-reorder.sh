@@ -301,7 +301,8 @@ for pass in aes-gcm chacha20poly1305 chacha20poly1305/async; do
 	dp_keys 1 2 "$cipher"
 	if [ "$pass" != "${pass%/async}" ]; then
 		top=$(aead_top 'rfc7539(chacha20,poly1305)')
-		# refcnt 1 is the registration; each key holds two transforms.
+		# refcnt 1 is the registration; each key holds two transforms of it
+		# (its relay pair is a synchronous implementation).
 		[ "${top##* }" -gt 4 ] || fail "$label: aegis0's keys do not use ${top% *} (refcnt ${top##* })"
 		log "$label: aegis0's keys use ${top% *} (refcnt ${top##* })"
 	fi

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0 OR MIT
+/*
+ * Relay packets, in the receive softirq (cut-through forwarding).
+ *
+ * The hop layer of a relay packet covers only the 47-byte relay block
+ * (messages.h), so it is opened at once, on arrival, with the key's
+ * synchronous transform and this CPU's atomic scratch. A packet for another
+ * node is forwarded from here as well: relay checks, hop limit, the next
+ * hop's layer, out on the socket. It never waits in a crypto worker's or a
+ * node's ring, so relaying costs no hand-off between CPUs, and one flow
+ * stays on the CPU it arrived on, in order. A packet for us goes on to the
+ * crypto workers (receive.c), which open the inner packet.
+ *
+ * Counters: the replay check of a forwarded packet's hop counter is made
+ * here, under the window's lock (the same key's direct packets are checked
+ * in the node's NAPI poll). The next hop's counter is taken here, when the
+ * packet leaves; this node's own packets to that hop take theirs when they
+ * are queued, so the two may interleave at the next hop by up to a ring's
+ * depth, which its replay window absorbs.
+ */
+#include <linux/percpu.h>
+#include <linux/skbuff.h>
+#include <net/sock.h>
+
+#include "crypto.h"
+#include "device.h"
+#include "key.h"
+#include "messages.h"
+#include "node.h"
+#include "receive.h"
+#include "relay.h"
+#include "send.h"
+
+/* Used with BH disabled only: a CPU's scratch is never in use twice. */
+static DEFINE_PER_CPU(struct aegis_crypt_scratch *, aegis_relay_scratch);
+
+int __init aegis_relay_module_init(void)
+{
+	struct aegis_crypt_scratch *s;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		s = aegis_crypt_scratch_alloc(true);
+		if (!s) {
+			aegis_relay_module_exit();
+			return -ENOMEM;
+		}
+		per_cpu(aegis_relay_scratch, cpu) = s;
+	}
+	return 0;
+}
+
+void aegis_relay_module_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		aegis_crypt_scratch_free(per_cpu(aegis_relay_scratch, cpu));
+		per_cpu(aegis_relay_scratch, cpu) = NULL;
+	}
+}
+
+/*
+ * Seal the hop layer for the next hop towards the destination (the
+ * destination itself, or the relay our routes put it behind) and send.
+ * @skb: relay header + inner packet. Consumes @skb.
+ */
+static void aegis_relay_send(struct aegis_device *aegis,
+			     struct aegis_crypt_scratch *s, struct sk_buff *skb)
+{
+	const struct aegis_relay_hdr *rh = (const void *)skb->data;
+	struct aegis_node *dst, *hop;
+	struct aegis_key *key = NULL;
+	enum aegis_drop_attr why;
+	u64 counter;
+
+	rcu_read_lock_bh();
+	dst = aegis_node_lookup_rcu(aegis, rh->dst);
+	if (unlikely(!dst)) {
+		net_dbg_ratelimited("%s: relay frame for an unknown node\n",
+				    aegis->dev->name);
+		DEV_STATS_INC(aegis->dev, tx_dropped);
+		kfree_skb(skb);
+		goto out;
+	}
+	hop = rcu_dereference_bh(dst->via) ?: dst;
+	why = AEGIS_DROP_A_NO_ROUTE;
+	/* One level of indirection: a relay reaches the destination itself. */
+	if (unlikely(rcu_access_pointer(hop->via)))
+		goto err_drop;
+	why = AEGIS_DROP_A_NO_KEY;
+	key = aegis_tx_key(hop);
+	if (unlikely(!key))
+		goto err_drop;
+	why = AEGIS_DROP_A_KEY_EXPIRED;
+	if (unlikely(!aegis_key_next_counters(key, 1, &counter)))
+		goto err_drop;
+	why = AEGIS_DROP_A_MALFORMED;
+	if (unlikely(skb_cow_head(skb, AEGIS_HDR_LEN + AEGIS_OUTER_V6 +
+				       LL_MAX_HEADER)))
+		goto err_drop;
+	aegis_tx_push_hdr(skb, key, counter, AEGIS_RELAY_BIT);
+	if (unlikely(aegis_seal_relay(s, key, skb, counter)))
+		goto err_drop;
+	/* Not our traffic for @dst: only the hop counts it. */
+	aegis_tx_xmit(aegis, hop, hop, skb);
+	goto out;
+
+err_drop:
+	aegis_node_count_drop(dst, why);
+	DEV_STATS_INC(aegis->dev, tx_dropped);
+	kfree_skb(skb);
+out:
+	aegis_key_put(key);
+	rcu_read_unlock_bh();
+}
+
+/* An authenticated relay packet from neighbour @from, not for us. */
+static void aegis_relay_forward(struct aegis_device *aegis,
+				struct aegis_crypt_scratch *s,
+				struct aegis_node *from, struct sk_buff *skb)
+{
+	struct aegis_relay_hdr *rh;
+
+	/* Only neighbours we relay for may ask. */
+	if (unlikely(!(READ_ONCE(from->flags) & AEGIS_NODE_F_RELAY))) {
+		net_dbg_ratelimited("%s: relay frame from a node not allowed to relay\n",
+				    aegis->dev->name);
+		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_RELAY_DENIED);
+		return;
+	}
+	rh = (struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
+	if (unlikely(rh->hop_limit <= 1)) {
+		net_dbg_ratelimited("%s: relay frame ran out of hops\n",
+				    aegis->dev->name);
+		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_HOP_LIMIT);
+		return;
+	}
+	rh->hop_limit--;
+	/* Keep relay header + inner packet; the hop layer is redone. */
+	__skb_pull(skb, AEGIS_HDR_LEN);
+	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
+		aegis_rx_drop(aegis, from, skb, AEGIS_DROP_A_MALFORMED);
+		return;
+	}
+	skb_scrub_packet(skb, true);
+	/* Not an IP packet: any checksum offload state is the old datagram's. */
+	skb->ip_summed = CHECKSUM_NONE;
+	aegis_relay_send(aegis, s, skb);
+}
+
+/* Is the open relay block of @skb well formed, and for us? */
+static int aegis_relay_for_us(struct aegis_device *aegis, struct sk_buff *skb,
+			      bool *local)
+{
+	const struct aegis_relay_hdr *rh;
+
+	if (unlikely(!pskb_may_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN)))
+		return -EINVAL;
+	rh = (const struct aegis_relay_hdr *)(skb->data + AEGIS_HDR_LEN);
+	if (unlikely(rh->type != AEGIS_RELAY_TYPE))
+		return -EINVAL;
+	*local = aegis->has_node_id &&
+		 !memcmp(rh->dst, aegis->node_id, AEGIS_NODE_ID_LEN);
+	return 0;
+}
+
+bool aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
+		     u64 counter, struct sk_buff *skb)
+{
+	struct aegis_crypt_scratch *s;
+	union aegis_sockaddr from;
+	bool local = false;
+	int err;
+
+	local_bh_disable();
+	s = this_cpu_read(aegis_relay_scratch);
+	err = aegis_open_relay(s, key, skb, counter) ?:
+	      aegis_relay_for_us(aegis, skb, &local);
+	if (local) {
+		local_bh_enable();
+		return false;
+	}
+	if (aegis_rx_accept(aegis, key, counter, err, skb)) {
+		if (aegis_rx_source(skb, &from))
+			aegis_node_update_endpoint(key->node, &from);
+		aegis_relay_forward(aegis, s, key->node, skb);
+	}
+	local_bh_enable();
+	aegis_key_put(key);
+	return true;
+}
