@@ -28,6 +28,9 @@
 #include "send.h"
 #include "socket.h"
 
+/* sk_pacing_shift of local sockets sending into aegis0: 2^-8 s of data. */
+#define AEGIS_PACING_SHIFT	8
+
 /*
  * A transmit unit: the first skb of a list of segments (skb->next) carries
  * the unit's state; every segment carries its own result.
@@ -420,6 +423,14 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 		return NETDEV_TX_OK;
 	}
 
+	/*
+	 * A local TCP sender keeps only ~1 ms worth of data (at its pacing
+	 * rate) below it, and sizes its GSO packets to that (TSQ and TSO
+	 * autosizing, sk_pacing_shift 10). A packet can spend longer than
+	 * that in the crypto pipeline, and the CPUs then idle: allow ~4 ms,
+	 * as mac80211 does for aggregation (docs/performance.md).
+	 */
+	sk_pacing_shift_update(skb->sk, AEGIS_PACING_SHIFT);
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {

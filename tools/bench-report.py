@@ -647,6 +647,24 @@ def observations(res):
                    f"stream already keeps the guest {g['cpu_busy_pct']:.0f}% busy (both vCPUs), because "
                    "its encryption and decryption run on both CPUs; with sender, receiver and both "
                    "tunnel ends in one 2-vCPU guest there is no idle CPU left for more streams to use.")
+    r = med.get("aegis-relay", {})
+    if g.get("tcp1_mbps") and r.get("tcp1_mbps") and g.get("cpu_s_per_gbit") and r.get("cpu_s_per_gbit"):
+        out.append(f"Relayed against direct: {r['tcp1_mbps'] / g['tcp1_mbps']:.2f} of the throughput, at "
+                   f"{r['cpu_s_per_gbit'] / g['cpu_s_per_gbit']:.2f}x the CPU time per bit. The relay B is "
+                   "a third namespace in the same 2-vCPU guest: every relayed packet, and every TCP ACK "
+                   "coming back, also crosses B's own IP and UDP receive and send paths (B itself only "
+                   "opens and reseals the 47-byte relay block, in its receive softirq), and that work is "
+                   "paid from the same two CPUs that encrypt and decrypt. A real relay is another machine.")
+    runs = cases.get("aegis-relay", {}).get("runs", [])
+    mss = [x["tcp_mss"] for x in runs if x.get("tcp_mss")]
+    early = [x for x in runs if x.get("tcp_mss") and mss and x["tcp_mss"] > min(mss)
+             and (x.get("tcp1_retransmits") or 0) > 0]
+    if early:
+        out.append(f"Relayed path MTU: aegis0 gives a relayed node a path MTU 63 bytes below the device's "
+                   f"(1357 by default). The first relayed run started before the sender had learnt it "
+                   f"(MSS {max(mss)}): its first full-size segments got \"fragmentation needed\" and were "
+                   f"sent again ({', '.join(str(x['tcp1_retransmits']) for x in early)} retransmission(s)); "
+                   f"later runs start at MSS {min(mss)}, with none.")
     wg = med.get("wireguard", {}).get("rtt_avg_ms")
     ac = med.get("aegis-chacha", {}).get("rtt_avg_ms")
     if wg and ac and wg > 3 * ac:
