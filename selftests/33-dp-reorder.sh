@@ -8,7 +8,8 @@
 # nothing as replayed or unauthenticated. AES-GCM and ChaCha20-Poly1305,
 # then ChaCha20-Poly1305 through a cryptd instance, so that aegis0's
 # asynchronous completion path carries the traffic too (with the guest's
-# own implementations it is not taken). The same measurement over
+# own implementations it is not taken), and last through a relay
+# (1 -> 2 -> 3). The same measurement over
 # the bare veth (no aegis0) is the control and must be clean; netem reorder
 # first shows that the detectors see reordering.
 . "$(dirname "$0")/lib.sh"
@@ -34,6 +35,7 @@ TCP_REORDER="TCPSACKReorder TCPTSReorder TCPRenoReorder TCPDSACKRecv TCPDSACKRec
 # Printed for context only (loss and timeouts move them as well).
 TCP_CONTEXT="TCPLossProbes TCPLossUndo TCPSpuriousRTOs TCPTimeouts TCPLostRetransmit"
 
+SRV=n2          # the namespace of the servers (receiver of the measured flows)
 LOAD_PID=
 stop_load() {
 	[ -n "$LOAD_PID" ] || return 0
@@ -43,10 +45,10 @@ stop_load() {
 }
 on_exit stop_load
 
-# start_load DST: n1 runs `iperf3 -R -P 4` against n2's load server, so 4
-# TCP streams carry data n2 -> n1 (the reverse of the measured flows) and
+# start_load DST: n1 runs `iperf3 -R -P 4` against $SRV's load server, so 4
+# TCP streams carry data $SRV -> n1 (the reverse of the measured flows) and
 # keep both vCPUs busy. Reverse, so that the load never touches n1's
-# sender-side or n2's receiver-side TCP counters. Both ends of the load run
+# sender-side or $SRV's receiver-side TCP counters. Both ends of the load run
 # at nice 19: they take all the CPU the measured flows leave (and their
 # softirq work is not niced), but do not starve the measured sender.
 start_load() {
@@ -128,11 +130,11 @@ PY
 measure_tcp() {
 	local label=$1 dst=$2 j=$tmp/tcp.json res d_reord d_ctx d_ofo
 	tcpext n1 "$tmp/n1.before"
-	tcpext n2 "$tmp/n2.before"
+	tcpext "$SRV" "$tmp/srv.before"
 	ip netns exec n1 iperf3 -c "$dst" -p 5201 -t "$SECS" -J >"$j" ||
 		fail "$label: iperf3 TCP to $dst: $(head -c 500 "$j")"
 	tcpext n1 "$tmp/n1.after"
-	tcpext n2 "$tmp/n2.after"
+	tcpext "$SRV" "$tmp/srv.after"
 	res=$(python3 - "$j" <<'PY'
 import json, sys
 e = json.load(open(sys.argv[1]))["end"]
@@ -147,12 +149,12 @@ PY
 		d_ctx=$(tcpdelta "$tmp/n1.before" "$tmp/n1.after" $TCP_CONTEXT) || fail "$label: $d_ctx"
 	}
 	# Receiver side: segments that arrived ahead of a hole (reordering, or a
-	# loss). n2 receives no other TCP data than this stream.
-	d_ofo=$(tcpdelta "$tmp/n2.before" "$tmp/n2.after" TCPOFOQueue) || fail "$label: $d_ofo"
+	# loss). $SRV receives no other TCP data than this stream.
+	d_ofo=$(tcpdelta "$tmp/srv.before" "$tmp/srv.after" TCPOFOQueue) || fail "$label: $d_ofo"
 	TCP_REORD=$(sum_of "$d_reord")
 	log "$label: TCP 1 stream: $bytes bytes, $mbit Mbit/s, $retr retransmits"
 	log "$label:   sender n1: $d_reord"
-	log "$label:   sender n1 (context): $d_ctx; receiver n2: $d_ofo"
+	log "$label:   sender n1 (context): $d_ctx; receiver $SRV: $d_ofo"
 	[ "$bytes" -ge "$TCP_MIN" ] || fail "$label: the TCP stream carried only $bytes bytes: nothing measured"
 }
 
@@ -161,21 +163,21 @@ PY
 under_load() {
 	local label=$1 dst=$2 load_dst=$3
 	cpu_snap "$tmp/cpu.0"
-	tcpext n2 "$tmp/load.before"
+	tcpext "$SRV" "$tmp/load.before"
 	start_load "$load_dst"
 	measure_udp "$label" "$dst"
 	measure_tcp "$label" "$dst"
 	kill -0 "$LOAD_PID" 2>/dev/null || fail "$label: load flow ended early: $(cat "$tmp/load.out")"
 	cpu_snap "$tmp/cpu.1"
 	stop_load
-	tcpext n2 "$tmp/load.after"
+	tcpext "$SRV" "$tmp/load.after"
 	local busy rc=0 d_load
 	# The load's own sender side, for information: its streams cross aegis0
-	# the other way (n2 -> n1), and n2 sends no other TCP data.
+	# the other way ($SRV -> n1), and $SRV sends no other TCP data.
 	# shellcheck disable=SC2086 # a list of counter names
 	d_load=$(tcpdelta "$tmp/load.before" "$tmp/load.after" $TCP_REORDER TCPTimeouts TCPFastRetrans) ||
 		fail "$label: $d_load"
-	log "$label: load n2 -> n1 (4 streams, not asserted): sender n2: $d_load"
+	log "$label: load $SRV -> n1 (4 streams, not asserted): sender $SRV: $d_load"
 	busy=$(cpu_busy "$tmp/cpu.0" "$tmp/cpu.1") || rc=$?
 	log "$label: vCPUs busy during the flows: $busy (at ${SECONDS}s)"
 	[ "$rc" = 0 ] || fail "$label: the load did not keep both vCPUs busy ($busy)"
@@ -326,8 +328,49 @@ for pass in aes-gcm chacha20poly1305 chacha20poly1305/async; do
 		bad+=("$pass: aegis0 dropped packets (auth $da21/$da12, replay $dr21/$dr12)")
 done
 
+# --- aegis0 through a relay: 1 -> 2 -> 3 ----------------------------------
+# 2 forwards in its receive softirq (kernel/relay.c): a flow stays on the
+# CPU it arrived on. The hop keys 1-2 are the last pass's (ChaCha20 through
+# cryptd for the workers; relays use synchronous transforms).
+label="aegis0 relayed 1->2->3"
+SRV=n3
+dp_node 3
+dp_wire 2 3
+ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay on
+dp_peer 2 3 4 relay on
+dp_peer 3 2
+dp_keys 2 3
+ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
+ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
+dp_route 1 3 3
+dp_route 3 1 1
+dp_keys 1 3 aes-gcm
+ip netns exec n3 sysctl -qw net.ipv4.tcp_early_retrans=0
+ip -n n1 route add 100.64.0.3/32 dev aegis0 rto_min 1s
+ip -n n3 route add 100.64.0.1/32 dev aegis0 rto_min 1s
+ip netns exec n2 sh -c "echo $rps >/sys/class/net/v23/queues/rx-0/rps_cpus"
+ip netns exec n3 sh -c "echo $rps >/sys/class/net/v32/queues/rx-0/rps_cpus"
+ip netns exec n3 iperf3 -s -D -J -p 5201 >/dev/null
+ip netns exec n3 nice -n 19 iperf3 -s -D -p 5202 >/dev/null
+wait_until 5 listening n3 5201
+wait_until 5 listening n3 5202
+ip netns exec n1 ping -c 3 -i 0.2 -W 2 100.64.0.3 >/dev/null || fail "$label: no ping through the relay"
+rx0=$(dp_stat 3 1 rx_packets)
+d=$( (drops 3 1 && drops 2 1 && drops 1 3 && drops 1 2) | tr '\n' ' ') || fail "$label: no drop counters"
+read -r a31 r31 a21 r21 a13 r13 a12 r12 <<<"$d"
+under_load "$label" 100.64.0.3 100.64.0.3
+rx=$(($(dp_stat 3 1 rx_packets) - rx0))
+d=$( (drops 3 1 && drops 2 1 && drops 1 3 && drops 1 2) | tr '\n' ' ') || fail "$label: no drop counters"
+read -r b31 s31 b21 s21 b13 s13 b12 s12 <<<"$d"
+dd=$((b31 - a31 + s31 - r31 + b21 - a21 + s21 - r21 + b13 - a13 + s13 - r13 + b12 - a12 + s12 - r12))
+log "$label: n3 received $rx packets from n1; auth/replay drops at 3, 2 and 1: $dd"
+[ "$rx" -gt "$UDP_MIN" ] || fail "$label: n3 received only $rx packets from n1 through the relay"
+[ "$UDP_OOO" = 0 ] || bad+=("relayed: $UDP_OOO UDP datagrams out of order")
+[ "$TCP_REORD" = 0 ] || bad+=("relayed: $TCP_REORD TCP reorder/DSACK events at the sender")
+[ "$dd" = 0 ] || bad+=("relayed: aegis0 dropped $dd packets as unauthenticated or replayed")
+
 if [ ${#bad[@]} != 0 ]; then
 	msg=$(printf '%s; ' "${bad[@]}")
 	fail "aegis0 reorders packets within a flow: ${msg%; }"
 fi
-log "no reordering within a flow through aegis0 (both ciphers, synchronous and asynchronous), none over the bare veth"
+log "no reordering within a flow through aegis0 (both ciphers, synchronous and asynchronous, and through a relay), none over the bare veth"
