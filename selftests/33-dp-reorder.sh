@@ -340,11 +340,7 @@ ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay on
 dp_peer 2 3 4 relay on
 dp_peer 3 2
 dp_keys 2 3
-ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
-ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
-dp_route 1 3 3
-dp_route 3 1 1
-dp_keys 1 3 aes-gcm
+dp_via 1 2 3 aes-gcm
 ip netns exec n3 sysctl -qw net.ipv4.tcp_early_retrans=0
 ip -n n1 route add 100.64.0.3/32 dev aegis0 rto_min 1s
 ip -n n3 route add 100.64.0.1/32 dev aegis0 rto_min 1s

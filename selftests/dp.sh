@@ -157,9 +157,15 @@ dp_relay_line() {
 	dp_peer 3 2
 	dp_keys 1 2
 	dp_keys 2 3
-	ip netns exec n1 aegisctl node add aegis0 "$(dp_id 3)" via "$(dp_id 2)"
-	ip netns exec n3 aegisctl node add aegis0 "$(dp_id 1)" via "$(dp_id 2)"
-	dp_route 1 3 3
-	dp_route 3 1 1
-	dp_keys 1 3 chacha20poly1305
+	dp_via 1 2 3 chacha20poly1305
+}
+
+# dp_via A R C CIPHER: A and C (both neighbours of the relay R) reach each
+# other through R, with routes and end-to-end keys.
+dp_via() {
+	ip netns exec "n$1" aegisctl node add aegis0 "$(dp_id "$3")" via "$(dp_id "$2")"
+	ip netns exec "n$3" aegisctl node add aegis0 "$(dp_id "$1")" via "$(dp_id "$2")"
+	dp_route "$1" "$3" "$3"
+	dp_route "$3" "$1" "$1"
+	dp_keys "$1" "$3" "$4"
 }
