@@ -14,6 +14,7 @@
 #include <linux/ktime.h>
 #include <crypto/aead.h>
 
+#include "aead_impl.h"
 #include "device.h"
 #include "key.h"
 #include "messages.h"
@@ -22,17 +23,6 @@
 
 #define key_deref(aegis, p) \
 	rcu_dereference_protected(p, lockdep_is_held(&(aegis)->conf_lock))
-
-static const char *aegis_cipher_alg(u8 cipher)
-{
-	switch (cipher) {
-	case AEGIS_CIPHER_AES_GCM:
-		return "gcm(aes)";
-	case AEGIS_CIPHER_CHACHA20POLY1305:
-		return "rfc7539(chacha20,poly1305)";
-	}
-	return NULL;
-}
 
 /*
  * One direction. @mask CRYPTO_ALG_ASYNC asks for a synchronous
@@ -63,13 +53,14 @@ err_free:
 struct aegis_key *aegis_key_create(struct aegis_node *node,
 				   const struct aegis_key_params *p)
 {
-	const char *alg = aegis_cipher_alg(p->cipher);
+	char alg[CRYPTO_MAX_ALG_NAME];
 	struct aegis_key *key;
 	int ret;
 
 	lockdep_assert_held(&node->aegis->conf_lock);
 
-	if (!alg || p->key_id > AEGIS_KEY_ID_MAX)
+	if (p->key_id > AEGIS_KEY_ID_MAX ||
+	    aegis_impl_name(p->cipher, alg, sizeof(alg)))
 		return ERR_PTR(-EINVAL);
 	key = kzalloc(sizeof(*key), GFP_KERNEL);
 	if (!key)

@@ -6,6 +6,7 @@
 #include <net/genetlink.h>
 #include <net/rtnetlink.h>
 
+#include "aead_impl.h"
 #include "device.h"
 #include "netlink.h"
 #include "queue.h"
@@ -30,6 +31,10 @@ static int __init aegis_mod_init(void)
 	int ret;
 
 	ret = aegis_run_selftests();
+	if (ret)
+		return ret;
+	/* Before anything can make a key: which AEAD implementations to use. */
+	ret = aegis_impl_init();
 	if (ret)
 		return ret;
 	ret = aegis_queue_module_init();

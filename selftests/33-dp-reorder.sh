@@ -238,6 +238,9 @@ except FileNotFoundError:
 	top=$(aead_top 'rfc7539(chacha20,poly1305)')
 	[[ $top == cryptd\(* ]] || fail "no cryptd instance of rfc7539(chacha20,poly1305) on top: '$top'"
 	log "rfc7539(chacha20,poly1305) is now ${top% *}"
+	# New keys take the crypto API's top implementation (the module may have
+	# pinned a faster one at load: kernel/aead_impl.c).
+	echo priority >/sys/module/aegisray/parameters/chacha_impl
 }
 
 # --- topology: two nodes, servers on both sides ---------------------------

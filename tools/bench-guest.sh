@@ -13,6 +13,9 @@
 #   ipsec-gcm      ESP in UDP (port 4500), tunnel mode, rfc4106(gcm(aes)), 256-bit key
 #   aegis-gcm      aegis0, AES-256-GCM, direct
 #   aegis-chacha   aegis0, ChaCha20-Poly1305, direct
+#   aegis-chacha-api  the same with chacha_impl=priority: the crypto API's
+#                  highest-priority ChaCha20 and Poly1305, the code WireGuard
+#                  runs (aegis0 otherwise uses the fastest it measured at load)
 #   aegis-relay    aegis0, A -> B -> C, AES-256-GCM hop and end-to-end keys
 # For each: iperf3 TCP 1 and 4 streams, UDP packets/s with 64-byte payloads,
 # ping RTT (average, p99) and guest CPU-seconds per Gbit during the 1-stream
@@ -24,7 +27,7 @@
 #   BENCH_PINGS=N    pings per RTT figure, 10 ms apart (default 200)
 #   BENCH_QUICK=1    1 run of 1 s, 50 pings (smoke test)
 #   BENCH_OUT=FILE   results (default build/bench/results.json)
-#   BENCH_CASES="a b"  only these tunnels (default: all six)
+#   BENCH_CASES="a b"  only these tunnels (default: all seven)
 # Output: a table, the ratios and, last, the line
 #   aegis-gcm/ipsec-gcm=R1 aegis-chacha/wireguard=R2 relay/direct=R3
 # A slow figure never fails the run; a tunnel that cannot be set up does.
@@ -45,7 +48,7 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	RUNS=1 TIME=1 PINGS=${BENCH_PINGS:-50}
 fi
 OUT=${BENCH_OUT:-build/bench/results.json}
-CASES=${BENCH_CASES:-veth wireguard ipsec-gcm aegis-gcm aegis-chacha aegis-relay}
+CASES=${BENCH_CASES:-veth wireguard ipsec-gcm aegis-gcm aegis-chacha aegis-chacha-api aegis-relay}
 for v in RUNS TIME PINGS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "BENCH_$v must be a positive integer, not '${!v}'"
 done
@@ -232,6 +235,20 @@ setup_aegis_chacha() {
 	C_NS[aegis-chacha]=n3 S_NS[aegis-chacha]=n4 ADDR[aegis-chacha]=100.64.0.4 DEV[aegis-chacha]=aegis0
 }
 
+# Keys made with chacha_impl=priority (aead_impl.c): the implementation the
+# crypto API ranks highest, which runs the same arch code as WireGuard's
+# library calls. The parameter goes back to what it was (the name read back
+# pins the same implementation) before anything else makes a key.
+setup_aegis_chacha_api() {
+	local n p=/sys/module/aegisray/parameters/chacha_impl
+	anode 8 && anode 9 && awire 8 9
+	apeer 8 9 && apeer 9 8
+	for n in 8 9; do NS_CTL[n$n]+="old=\$(<$p); echo priority >$p"$'\n'; done
+	akeys 8 9 chacha20poly1305
+	for n in 8 9; do NS_CTL[n$n]+="echo \"\$old\" >$p"$'\n'; done
+	C_NS[aegis-chacha-api]=n8 S_NS[aegis-chacha-api]=n9 ADDR[aegis-chacha-api]=100.64.0.9 DEV[aegis-chacha-api]=aegis0
+}
+
 # 5 -> 6 -> 7: no underlay path between 5 and 7; 6 relays for both. AES-GCM
 # hop keys 5-6 and 6-7, and AES-GCM end-to-end keys 5-7 that 6 never has.
 setup_aegis_relay() {
@@ -246,13 +263,15 @@ setup_aegis_relay() {
 # --- measurements -----------------------------------------------------------
 
 # Runs in the client's netns (one process start for all of a run's figures):
-# client ADDR DEV DIR TIME PINGS NAP_FD. Failures are recorded, never fatal.
+# client ADDR DEV DIR TIME PINGS NAP_FD [SERVER_NS]. Failures are recorded,
+# never fatal. With SERVER_NS (aegis0 cases), aegis0's drop counters on both
+# ends are taken around the 1-stream TCP run.
 # During the 1-stream TCP run, a sampler (builtins only) records every
 # 0.25 s the time, DEV's tx_packets and the /proc/stat "cpu" line, so that
 # the CPU cost is taken over the seconds when traffic flowed, leaving out
 # the start of iperf3 (expensive under TCG) and its closing exchange.
 client() {
-	local addr=$1 dev=$2 d=$3 t=$4 pings=$5 nap_fd=$6 line spid
+	local addr=$1 dev=$2 d=$3 t=$4 pings=$5 nap_fd=$6 sns=${7:-} line spid
 	mkdir -p "$d"
 	sample() {
 		local tx cpu
@@ -279,16 +298,24 @@ client() {
 		read -r line </proc/stat && echo "$line" >>"$d/$name.cpu"
 		[ "$rc" = 0 ] || echo "iperf3 $name failed (status $rc): $(<"$d/$name.err")"
 	}
+	# aegis0's drop counters (all nodes, JSON) here and at the server.
+	drops() {
+		[ -n "$sns" ] || return 0
+		aegisctl node show aegis0 --json >"$d/$1.client" 2>&1 || true
+		ip netns exec "$sns" aegisctl node show aegis0 --json >"$d/$1.server" 2>&1 || true
+	}
 	# RTT first, on an idle path.
 	timeout $((pings / 20 + 60)) ping -n -c "$pings" -i 0.01 -W 2 "$addr" >"$d/ping.txt" 2>&1 ||
 		echo "ping incomplete: $(tail -n 2 "$d/ping.txt")"
 	snap tcp1.mib0
+	drops tcp1.drops0
 	sample >"$d/tcp1.samples" &
 	spid=$!
 	one tcp1
 	kill "$spid"
 	wait "$spid" 2>/dev/null || true
 	snap tcp1.mib1
+	drops tcp1.drops1
 	one tcp4 -P 4
 	one udp -u -l 64 -b 0
 	# Let the UDP flood drain (queues, workers) before the next tunnel.
@@ -298,7 +325,8 @@ client() {
 measure() {
 	local c=$1 r=$2 out
 	out=$(ip netns exec "${C_NS[$c]}" bash -c "$(declare -f client); client \"\$@\"" client \
-		"${ADDR[$c]}" "${DEV[$c]}" "$work/$c/$r" "$TIME" "$PINGS" "$NAP_FD" 2>&1) || true
+		"${ADDR[$c]}" "${DEV[$c]}" "$work/$c/$r" "$TIME" "$PINGS" "$NAP_FD" \
+		"$([ "${DEV[$c]}" = aegis0 ] && echo "${S_NS[$c]}")" 2>&1) || true
 	[ -z "$out" ] || printf '%s\n' "$out" | while IFS= read -r l; do log "  $c run $r: $l"; done
 }
 
@@ -315,6 +343,7 @@ main() {
 		ipsec-gcm) setup_ipsec ;;
 		aegis-gcm) setup_aegis_gcm ;;
 		aegis-chacha) setup_aegis_chacha ;;
+		aegis-chacha-api) setup_aegis_chacha_api ;;
 		aegis-relay) setup_aegis_relay ;;
 		*) fail "unknown tunnel '$c' (BENCH_CASES)" ;;
 		esac
@@ -330,6 +359,14 @@ main() {
 		ip netns exec "$ns" bash -ec "${NS_CTL[$ns]}" || fail "setup: commands in $ns:"$'\n'"${NS_CTL[$ns]}"
 	done
 	log "setup: wg and aegisctl configuration ($(elapsed))"
+	# Which AEAD implementations aegis0's keys use, and what the module
+	# measured when it loaded (kernel/aead_impl.c), for the report.
+	{
+		for p in gcm_impl chacha_impl; do
+			echo "$p=$(</sys/module/aegisray/parameters/$p)"
+		done
+		dmesg | grep -o 'aegisray: [^ ]*: .*MB/s.*' || true
+	} >"$work/aead_impl.txt"
 	# Long-lived helpers: aegis sockets, the ESP-in-UDP sockets, iperf3 servers.
 	for ns in "${NSES[@]}"; do
 		if [[ $ns == n[0-9] ]]; then

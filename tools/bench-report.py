@@ -26,13 +26,15 @@ import subprocess
 import sys
 import tempfile
 
-ORDER = ["veth", "wireguard", "ipsec-gcm", "aegis-gcm", "aegis-chacha", "aegis-relay"]
+ORDER = ["veth", "wireguard", "ipsec-gcm", "aegis-gcm", "aegis-chacha", "aegis-chacha-api", "aegis-relay"]
+AEGIS = ("aegis-gcm", "aegis-chacha", "aegis-chacha-api", "aegis-relay")
 LABELS = {
     "veth": "plain veth (ceiling)",
     "wireguard": "WireGuard (ChaCha20-Poly1305)",
     "ipsec-gcm": "IPsec ESP-in-UDP, rfc4106(gcm(aes)), tunnel",
     "aegis-gcm": "aegis0 AES-256-GCM",
     "aegis-chacha": "aegis0 ChaCha20-Poly1305",
+    "aegis-chacha-api": "aegis0 ChaCha20-Poly1305, the crypto API's implementation (chacha_impl=priority)",
     "aegis-relay": "aegis0 AES-256-GCM, relayed A->B->C",
 }
 METRICS = [
@@ -52,6 +54,8 @@ RATIOS = [
      "TCP 1 stream, AES-GCM against the kernel's IPsec AES-GCM"),
     ("aegis-chacha/wireguard", ("aegis-chacha", "tcp1_mbps"), ("wireguard", "tcp1_mbps"), 1.0, ">=",
      "TCP 1 stream, ChaCha20-Poly1305 against WireGuard"),
+    ("aegis-chacha-api/wireguard", ("aegis-chacha-api", "tcp1_mbps"), ("wireguard", "tcp1_mbps"), 1.0, ">=",
+     "the same, with the ChaCha20 and Poly1305 code WireGuard runs (chacha_impl=priority)"),
     ("rtt aegis-chacha/wireguard", ("aegis-chacha", "rtt_avg_ms"), ("wireguard", "rtt_avg_ms"), 1.1, "<=",
      "ping RTT average, same cipher as WireGuard"),
     ("rtt aegis-gcm/wireguard", ("aegis-gcm", "rtt_avg_ms"), ("wireguard", "rtt_avg_ms"), 1.1, "<=",
@@ -205,6 +209,43 @@ def ping_result(path):
             "sent": int(m.group(1)) if m else None}, None
 
 
+def drop_totals(doc):
+    """{reason: count} summed over every node of an `aegisctl node show --json`."""
+    tot = {}
+
+    def walk(o):
+        if isinstance(o, dict):
+            if isinstance(o.get("drops"), dict):
+                for k, v in o["drops"].items():
+                    if isinstance(v, (int, float)):
+                        tot[k] = tot.get(k, 0) + v
+                return
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(doc)
+    return tot
+
+
+def aegis_drops(d):
+    """aegis0's drops during the 1-stream run, {"client queue-full": n, ...},
+    or None where they were not taken (tunnels other than aegis0)."""
+    out, seen = {}, False
+    for side in ("client", "server"):
+        a = load_json(os.path.join(d, f"tcp1.drops0.{side}"))
+        b = load_json(os.path.join(d, f"tcp1.drops1.{side}"))
+        if a is None or b is None:
+            continue
+        seen = True
+        da, db = drop_totals(a), drop_totals(b)
+        for k, v in db.items():
+            if v - da.get(k, 0):
+                out[f"{side} {k}"] = v - da.get(k, 0)
+    return out if seen else None
+
+
 def one_run(d):
     run, errors = {}, []
     r, e = iperf_result(os.path.join(d, "tcp1.json"))
@@ -214,6 +255,9 @@ def one_run(d):
         run.update(tcp1_mbps=r["bps"] / 1e6, tcp1_bytes=r["bytes"], tcp1_seconds=r["seconds"],
                    tcp_mss=r["mss"], tcp1_retransmits=r["retransmits"])
         run.update(tcp_counters(d))
+        drops = aegis_drops(d)
+        if drops is not None:
+            run["tcp1_aegis_drops"] = drops
         win = cpu_window(os.path.join(d, "tcp1.samples"))
         if win and r["bps"] > 0:
             # busy CPU-seconds per second of traffic / gigabits per second
@@ -293,6 +337,10 @@ def print_text(res):
     print(line(["-" * x for x in w]))
     for r in rows:
         print(line(r))
+    impl = res["meta"].get("aead_impl", {})
+    if impl.get("gcm_impl") or impl.get("chacha_impl"):
+        print(f"aegis0 AEAD code: gcm_impl={impl.get('gcm_impl')} chacha_impl={impl.get('chacha_impl')} "
+              "(aegis-chacha-api: the crypto API's choice, as WireGuard)")
     for c in [c for c in ORDER if c in res["cases"]]:
         for i, r in enumerate(res["cases"][c]["runs"], 1):
             for e in r.get("errors", []):
@@ -331,6 +379,24 @@ def guest_info():
             "iperf3": ver.strip(), "python": platform.python_version()}
 
 
+def aead_impl(path):
+    """The implementations aegis0's keys used, and the module's measurements
+    at load (bench-guest.sh writes NAME=VALUE lines, then dmesg lines)."""
+    impl = {"measured": []}
+    try:
+        with open(path) as f:
+            for ln in f:
+                ln = ln.strip()
+                k, eq, v = ln.partition("=")
+                if eq and k in ("gcm_impl", "chacha_impl"):
+                    impl[k] = v
+                elif ln:
+                    impl["measured"].append(ln)
+    except OSError:
+        pass
+    return impl
+
+
 def summarize(a):
     cases = {}
     with open(os.path.join(a.workdir, "cases.tsv")) as f:
@@ -347,6 +413,7 @@ def summarize(a):
                            "runs": runs, "median": med}
     res = {
         "meta": dict(guest_info(), runs=a.runs, time=a.time, pings=a.pings, quick=bool(a.quick),
+                     aead_impl=aead_impl(os.path.join(a.workdir, "aead_impl.txt")),
                      date=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")),
         "cases": cases,
         "ratios": compute_ratios(cases),
@@ -462,6 +529,23 @@ def markdown(res, png_name, have_png):
           "a median.")
     else:
         w(f"- The host was otherwise quiet: {load_note}.")
+    impl = meta.get("aead_impl", {})
+    if impl.get("gcm_impl") or impl.get("chacha_impl"):
+        w("- **aegis0 does not run the same crypto code as the other tunnels here.** When it loads, "
+          "the module times the crypto API's choice of each AEAD against the generic C one and keeps "
+          "a clearly faster one (`kernel/aead_impl.c`, module parameters `gcm_impl` and `chacha_impl`, "
+          "docs/architecture.md). Under TCG vector instructions are emulated one helper call at a "
+          "time, so the portable C code wins by far; on hardware the measurement keeps the SIMD code "
+          "that IPsec and WireGuard use, and this advantage is gone. In this boot aegis0's keys used "
+          f"`{impl.get('gcm_impl')}` and `{impl.get('chacha_impl')}`, while IPsec and WireGuard ran "
+          "the crypto API's highest-priority code. **aegis-chacha-api** is aegis0 with "
+          "`chacha_impl=priority`, the same ChaCha20 and Poly1305 code as WireGuard: compare it with "
+          "WireGuard for the data path alone.")
+        if impl.get("measured"):
+            w("  The module's own measurement at load (one 1420-byte packet sealed and opened, "
+              "best of 8 rounds of 16):")
+            out.extend(f"  `{m}`" + ("" if i == len(impl["measured"]) - 1 else ";")
+                       for i, m in enumerate(impl["measured"]))
     w("- Latency under TCG is dominated by vCPU wake-ups and by how the host schedules the "
       "qemu threads: RTTs of the same tunnel differ by several times between boots. Read the "
       "RTT ratio as a rough indication only.")
@@ -546,6 +630,9 @@ def markdown(res, png_name, have_png):
     w("- **aegis-gcm / aegis-chacha**: `aegis0` in each namespace, configured with `aegisctl` "
       "alone (no agent; static keys, the node ids, ports and addresses of the selftests' "
       "`selftests/dp.sh`), AES-256-GCM or ChaCha20-Poly1305.")
+    w("- **aegis-chacha-api**: as aegis-chacha, with keys made while `chacha_impl=priority` "
+      "(the crypto API's highest-priority ChaCha20 and Poly1305, the arch code WireGuard's "
+      "library calls).")
     w("- **aegis-relay**: A → B → C, B relays; AES-256-GCM hop keys (A-B, B-C) and "
       "AES-256-GCM end-to-end keys (A-C). A seals each packet end to end for C, and the hop "
       "layer for B seals only the 47-byte relay block (docs/architecture.md); B opens and "
@@ -610,7 +697,7 @@ def observations(res):
     cases, out = res["cases"], []
     med = {c: cases[c]["median"] for c in cases}
     clean = [c for c in ("veth", "wireguard", "ipsec-gcm") if c in med and med[c].get("tcp1_retransmits") == 0]
-    lossy = [c for c in ("aegis-gcm", "aegis-chacha", "aegis-relay")
+    lossy = [c for c in AEGIS
              if c in med and (med[c].get("tcp1_retransmits") or 0) > 0]
     if lossy:
         parts = []
@@ -631,13 +718,29 @@ def observations(res):
                      "aegis0 delivers packets out of order, TCP takes the reordering for loss and "
                      "fast-retransmits, shrinking its congestion window: a throughput cost to fix "
                      "in the data path (keep a flow's packets in order).")
+        elif all(not med[c].get("tcp1_dsack_segs") and not med[c].get("tcp1_reorder_events") for c in lossy):
+            each = []
+            for c in lossy:
+                per_run = [r.get("tcp1_aegis_drops") for r in cases[c]["runs"]]
+                if any(x is not None for x in per_run):
+                    each.append(f"{c}: " + ", ".join(
+                        ("none" if not x else " ".join(f"{k} {v:.0f}" for k, v in sorted(x.items())))
+                        if x is not None else "n/a" for x in per_run))
+            text += (" None was spurious and nothing was reordered: these were real losses.")
+            if each:
+                text += (" aegis0's drop counters on both ends during those runs (client = sender, "
+                         "server = receiver): " + "; ".join(each) + ".")
+            if each and all("server queue-full" in " ".join(e.split(": ", 1)[1:]) for e in each):
+                text += (" The receiving end was the bottleneck: it dropped what its per-node receive "
+                         "queue (1,024 packets, as WireGuard's) could not hold, which is the loss "
+                         "signal a loss-based TCP (cubic) uses to find its rate.")
         elif any((med[c].get("tcp1_dsack_segs") or 0) > 0 for c in lossy):
             text += (" A DSACKed retransmission was not needed (the original had arrived), so "
                      "aegis0 reorders or delays some packets and TCP takes that for loss; these "
                      "counters do not explain the rest. Either way TCP shrinks its congestion "
                      "window, which costs aegis0 throughput the other tunnels do not pay.")
         out.append(text)
-    if not lossy and any(c in med for c in ("aegis-gcm", "aegis-chacha", "aegis-relay")):
+    if not lossy and any(c in med for c in AEGIS):
         out.append("No TCP retransmission through aegis0 in the 1-stream runs: each node's packets "
                    "are encrypted on every CPU but leave in order, from one CPU "
                    "(`selftests/33-dp-reorder.sh` checks the same under load, with counters).")
