@@ -531,21 +531,29 @@ def markdown(res, png_name, have_png):
         w(f"- The host was otherwise quiet: {load_note}.")
     impl = meta.get("aead_impl", {})
     if impl.get("gcm_impl") or impl.get("chacha_impl"):
-        w("- **aegis0 does not run the same crypto code as the other tunnels here.** When it loads, "
-          "the module times the crypto API's choice of each AEAD against the generic C one and keeps "
-          "a clearly faster one (`kernel/aead_impl.c`, module parameters `gcm_impl` and `chacha_impl`, "
-          "docs/architecture.md). Under TCG vector instructions are emulated one helper call at a "
-          "time, so the portable C code wins by far; on hardware the measurement keeps the SIMD code "
-          "that IPsec and WireGuard use, and this advantage is gone. In this boot aegis0's keys used "
-          f"`{impl.get('gcm_impl')}` and `{impl.get('chacha_impl')}`, while IPsec and WireGuard ran "
-          "the crypto API's highest-priority code. **aegis-chacha-api** is aegis0 with "
-          "`chacha_impl=priority`, the same ChaCha20 and Poly1305 code as WireGuard: compare it with "
-          "WireGuard for the data path alone.")
-        if impl.get("measured"):
+        own = [(k, v) for k, alg, v in (("AES-GCM", "gcm(aes)", impl.get("gcm_impl")),
+                                        ("ChaCha20-Poly1305", "rfc7539(chacha20,poly1305)", impl.get("chacha_impl")))
+               if v and v != alg]
+        same = [k for k, alg, v in (("AES-GCM", "gcm(aes)", impl.get("gcm_impl")),
+                                    ("ChaCha20-Poly1305", "rfc7539(chacha20,poly1305)", impl.get("chacha_impl")))
+                if v == alg]
+        w("- **Which crypto code runs.** When it loads, the module times the crypto API's choice of each "
+          "AEAD against the generic C one and keeps the generic one if it is at least 25% faster "
+          "(`kernel/aead_impl.c`, module parameters `gcm_impl` and `chacha_impl`, docs/architecture.md). "
+          "Under TCG vector instructions are emulated one helper call at a time, so the portable C code "
+          "can win by far; on hardware the measurement keeps the SIMD code that IPsec and WireGuard use, "
+          "and any such advantage is gone. In this boot "
+          + ("; ".join(f"aegis0's {k} keys used `{v}`, not the crypto API's choice" for k, v in own)
+             if own else "aegis0 used the crypto API's choices")
+          + ("; " + " and ".join(same) + ": the crypto API's choice, as the kernel's tunnels" if same and own else "")
+          + ". **aegis-chacha-api** is aegis0 with `chacha_impl=priority`, the same ChaCha20 and Poly1305 "
+          "code as WireGuard: compare it with WireGuard for the data path alone.")
+        measured = [m for m in impl.get("measured", []) if ", set by " not in m]
+        if measured:
             w("  The module's own measurement at load (one 1420-byte packet sealed and opened, "
               "best of 8 rounds of 16):")
-            out.extend(f"  `{m}`" + ("" if i == len(impl["measured"]) - 1 else ";")
-                       for i, m in enumerate(impl["measured"]))
+            out.extend(f"  `{m}`" + ("" if i == len(measured) - 1 else ";")
+                       for i, m in enumerate(measured))
     w("- Latency under TCG is dominated by vCPU wake-ups and by how the host schedules the "
       "qemu threads: RTTs of the same tunnel differ by several times between boots. Read the "
       "RTT ratio as a rough indication only.")
@@ -713,27 +721,26 @@ def observations(res):
             text += f"none for {', '.join(clean)}; "
         text += "; ".join(parts) + "."
         spurious = all((med[c].get("tcp1_dsack_segs") or 0) >= 0.8 * med[c]["tcp1_retransmits"] for c in lossy)
-        if spurious:
+        # Cases whose every retransmission is one of aegis0's receive-queue drops.
+        queued = [c for c in lossy if all(
+            r.get("tcp1_aegis_drops") is not None
+            and (r.get("tcp1_retransmits") or 0) <= r["tcp1_aegis_drops"].get("server queue_full", 0)
+            for r in cases[c]["runs"])]
+        if queued:
+            each = "; ".join(f"{c}: " + ", ".join(
+                f"{r.get('tcp1_retransmits') or 0}/{r['tcp1_aegis_drops'].get('server queue_full', 0)}"
+                for r in cases[c]["runs"]) for c in queued)
+            text += (f" aegis0's own drop counters account for every one (retransmitted/dropped, run by "
+                     f"run: {each}): the "
+                     "receiving end dropped them as `queue_full` (its per-node receive queue, 1,024 "
+                     "packets as in WireGuard, was full). With this cipher the sender outruns the "
+                     "receiver, and a tail drop at the bottleneck queue is the signal a loss-based TCP "
+                     "(cubic) finds its rate by.")
+        elif spurious:
             text += (" Nearly all of them are spurious: the receiver already had the segment. "
                      "aegis0 delivers packets out of order, TCP takes the reordering for loss and "
                      "fast-retransmits, shrinking its congestion window: a throughput cost to fix "
                      "in the data path (keep a flow's packets in order).")
-        elif all(not med[c].get("tcp1_dsack_segs") and not med[c].get("tcp1_reorder_events") for c in lossy):
-            each = []
-            for c in lossy:
-                per_run = [r.get("tcp1_aegis_drops") for r in cases[c]["runs"]]
-                if any(x is not None for x in per_run):
-                    each.append(f"{c}: " + ", ".join(
-                        ("none" if not x else " ".join(f"{k} {v:.0f}" for k, v in sorted(x.items())))
-                        if x is not None else "n/a" for x in per_run))
-            text += (" None was spurious and nothing was reordered: these were real losses.")
-            if each:
-                text += (" aegis0's drop counters on both ends during those runs (client = sender, "
-                         "server = receiver): " + "; ".join(each) + ".")
-            if each and all("server queue-full" in " ".join(e.split(": ", 1)[1:]) for e in each):
-                text += (" The receiving end was the bottleneck: it dropped what its per-node receive "
-                         "queue (1,024 packets, as WireGuard's) could not hold, which is the loss "
-                         "signal a loss-based TCP (cubic) uses to find its rate.")
         elif any((med[c].get("tcp1_dsack_segs") or 0) > 0 for c in lossy):
             text += (" A DSACKed retransmission was not needed (the original had arrived), so "
                      "aegis0 reorders or delays some packets and TCP takes that for loss; these "
