@@ -202,22 +202,26 @@ static struct cookie_bucket *bucket_for(struct cookie_gate *g,
 		memcpy(b->addr, s->addr, 16);
 		b->tokens = COOKIE_RATE_BURST;
 		b->last_ns = now_ns;
+		b->reply_tokens = COOKIE_REPLY_BURST;
+		b->reply_last_ns = now_ns;
 	}
 	return b;
 }
 
-static bool take_token(struct cookie_bucket *b, uint64_t now_ns)
+/* One token from a bucket refilled at @rate per second up to @burst. */
+static bool take_token(double *tokens, uint64_t *last_ns, double rate,
+		       double burst, uint64_t now_ns)
 {
-	if (now_ns > b->last_ns) {
-		b->tokens += (double)(now_ns - b->last_ns) *
-			     COOKIE_RATE_PER_SEC / (double)NS_PER_SEC;
-		if (b->tokens > COOKIE_RATE_BURST)
-			b->tokens = COOKIE_RATE_BURST;
+	if (now_ns > *last_ns) {
+		*tokens += (double)(now_ns - *last_ns) * rate /
+			   (double)NS_PER_SEC;
+		if (*tokens > burst)
+			*tokens = burst;
 	}
-	b->last_ns = now_ns;
-	if (b->tokens < 1.0)
+	*last_ns = now_ns;
+	if (*tokens < 1.0)
 		return false;
-	b->tokens -= 1.0;
+	*tokens -= 1.0;
 	return true;
 }
 
@@ -256,12 +260,19 @@ enum cookie_verdict cookie_gate_check(struct cookie_gate *g,
 		g->n_rate_limited++;
 		return COOKIE_DROP;
 	}
+	b = bucket_for(g, &s, now_ns);
 	if (loaded && !mac2_valid(g, &s, msg, mac2_off, mac2)) {
+		if (!b || !take_token(&b->reply_tokens, &b->reply_last_ns,
+				      COOKIE_REPLY_PER_SEC, COOKIE_REPLY_BURST,
+				      now_ns)) {
+			g->n_rate_limited++;
+			return COOKIE_DROP;
+		}
 		g->n_cookies_sent++;
 		return COOKIE_SEND_COOKIE;
 	}
-	b = bucket_for(g, &s, now_ns);
-	if (!b || !take_token(b, now_ns)) {
+	if (!b || !take_token(&b->tokens, &b->last_ns, COOKIE_RATE_PER_SEC,
+			      COOKIE_RATE_BURST, now_ns)) {
 		g->n_rate_limited++;
 		return COOKIE_DROP;
 	}

@@ -31,6 +31,10 @@
 
 #define COOKIE_RATE_PER_SEC	5
 #define COOKIE_RATE_BURST	10
+/* COOKIE replies per source: a flood from one address costs a hash each,
+ * not a reply each, and the responder is no reflector. */
+#define COOKIE_REPLY_PER_SEC	50
+#define COOKIE_REPLY_BURST	100
 #define COOKIE_LOAD_THRESHOLD	20
 #define COOKIE_SECRET_LIFETIME	120
 #define COOKIE_BUCKETS		1024
@@ -40,6 +44,8 @@ struct cookie_bucket {
 	int family;
 	double tokens;
 	uint64_t last_ns;
+	double reply_tokens;
+	uint64_t reply_last_ns;
 };
 
 struct cookie_gate {
@@ -72,8 +78,10 @@ void cookie_make(struct cookie_gate *g, const struct sockaddr *src,
 /*
  * Decide about one INIT from src (mac1 already checked). msg/mac2_off/mac2
  * are the INIT and its mac2 field. Under load without a valid mac2:
- * COOKIE_SEND_COOKIE (no token spent); otherwise the token bucket decides,
- * valid mac2 or not. A source that is neither IPv4 nor IPv6: COOKIE_DROP.
+ * COOKIE_SEND_COOKIE while the source's reply bucket has a token
+ * (COOKIE_REPLY_PER_SEC), else COOKIE_DROP; otherwise the source's token
+ * bucket decides, valid mac2 or not. A source that is neither IPv4 nor
+ * IPv6: COOKIE_DROP.
  */
 enum cookie_verdict cookie_gate_check(struct cookie_gate *g,
 				      const struct sockaddr *src,

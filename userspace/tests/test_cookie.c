@@ -152,6 +152,41 @@ static void test_rate_limit(void **state)
 	assert_int_equal(check(g, &a, &f, T0 + 60 * SEC), COOKIE_DROP);
 }
 
+/* Under load, COOKIE replies to one address are rate-limited too. */
+static void test_reply_limit(void **state)
+{
+	struct cookie_gate *g = *state;
+	struct sockaddr_storage a = v4("198.51.100.7", 4000);
+	struct sockaddr_storage a2 = v4("198.51.100.7", 4001);
+	struct sockaddr_storage b = v6("2001:db8::7", 4000);
+	struct fake_init f;
+	unsigned int i;
+
+	fake_init(&f, 3);
+	flood(g, COOKIE_LOAD_THRESHOLD, T0);
+	for (i = 0; i < COOKIE_REPLY_BURST; i++)
+		assert_int_equal(check(g, &a, &f, T0 + 10 * MS), COOKIE_SEND_COOKIE);
+	assert_int_equal(check(g, &a, &f, T0 + 10 * MS), COOKIE_DROP);
+	/* Per address, not per port. */
+	assert_int_equal(check(g, &a2, &f, T0 + 10 * MS), COOKIE_DROP);
+	assert_int_equal(g->n_cookies_sent, COOKIE_REPLY_BURST);
+	assert_int_equal(g->n_rate_limited, 2);
+	/* Another source still gets its cookie. */
+	assert_int_equal(check(g, &b, &f, T0 + 10 * MS), COOKIE_SEND_COOKIE);
+	/* 50 per second: one after 20 ms, not before. */
+	assert_int_equal(check(g, &a, &f, T0 + 25 * MS), COOKIE_DROP);
+	assert_int_equal(check(g, &a, &f, T0 + 30 * MS), COOKIE_SEND_COOKIE);
+	assert_int_equal(check(g, &a, &f, T0 + 30 * MS), COOKIE_DROP);
+	/* The handshake bucket is untouched: with a valid mac2, a passes. */
+	{
+		uint8_t cookie[WIRE_COOKIE_LEN];
+
+		cookie_make(g, SA(a), T0 + 40 * MS, cookie);
+		set_mac2(&f, cookie);
+	}
+	assert_int_equal(check(g, &a, &f, T0 + 40 * MS), COOKIE_PASS);
+}
+
 static void test_load_sends_cookie(void **state)
 {
 	struct cookie_gate *g = *state;
@@ -169,7 +204,8 @@ static void test_load_sends_cookie(void **state)
 	assert_int_equal(check(g, &x, &f, T0 + 20 * MS), COOKIE_SEND_COOKIE);
 	assert_int_equal(g->n_cookies_sent, 1);
 
-	/* Cookie replies cost no tokens: x has 9 left after its one PASS. */
+	/* Cookie replies cost no handshake tokens: x has 9 left after its
+	 * one PASS (they have their own bucket, test_reply_limit). */
 	for (i = 0; i < 30; i++)
 		assert_int_equal(check(g, &x, &f, T0 + 30 * MS),
 				 COOKIE_SEND_COOKIE);
@@ -405,6 +441,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TEST(test_rate_limit),
 		TEST(test_load_sends_cookie),
+		TEST(test_reply_limit),
 		TEST(test_load_window),
 		TEST(test_mac2_other_source),
 		TEST(test_rotation),
