@@ -40,6 +40,7 @@
  */
 #define AEGIS_IMPL_LEN		1420	/* inner packet at the default MTU */
 #define AEGIS_IMPL_AD		AEGIS_HDR_LEN
+#define AEGIS_IMPL_BUF		(AEGIS_IMPL_AD + AEGIS_IMPL_LEN + AEGIS_TAG_LEN)
 #define AEGIS_IMPL_PAIRS	16	/* seal + open pairs per timed round */
 #define AEGIS_IMPL_ROUNDS	8	/* the fastest round counts */
 #define AEGIS_IMPL_MAX		2	/* candidates per cipher */
@@ -160,7 +161,7 @@ static int aegis_probe_round(struct aegis_impl_probe *p, u8 *buf)
 	u64 start;
 	int ret;
 
-	sg_init_one(&sg, buf, AEGIS_IMPL_AD + AEGIS_IMPL_LEN + AEGIS_TAG_LEN);
+	sg_init_one(&sg, buf, AEGIS_IMPL_BUF);
 	start = ktime_get_ns();
 	for (i = 0; i < AEGIS_IMPL_PAIRS; i++) {
 		ret = aegis_probe_pair(p, &sg, iv);
@@ -243,8 +244,7 @@ static int aegis_impl_measure(struct aegis_impl *impl)
 	u8 *buf;
 
 	lockdep_assert_held(&aegis_impl_lock);
-	buf = kzalloc(AEGIS_IMPL_AD + AEGIS_IMPL_LEN + AEGIS_TAG_LEN,
-		      GFP_KERNEL);
+	buf = kzalloc(AEGIS_IMPL_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	aegis_impl_time(impl, probes, buf);
@@ -307,8 +307,7 @@ static int aegis_impl_pin(struct aegis_impl *impl, const char *name)
 		ret = -EINVAL;
 		goto out_free;
 	}
-	buf = kzalloc(AEGIS_IMPL_AD + AEGIS_IMPL_LEN + AEGIS_TAG_LEN,
-		      GFP_KERNEL);
+	buf = kzalloc(AEGIS_IMPL_BUF, GFP_KERNEL);
 	if (!buf) {
 		ret = -ENOMEM;
 		goto out_free;

@@ -29,18 +29,17 @@ crypto_field() {
 		$0 == "" { if (d == want && t == "aead") { found = v } d = t = v = "" }
 		END { if (d == want && t == "aead") found = v; if (found != "") print found }' /proc/crypto
 }
-# aead_top NAME: the driver a crypto_alloc_aead(NAME) gets now.
-aead_top() {
-	awk -v want="$1" -F' *: ' '
-		$1 == "name" { n = $2 } $1 == "driver" { d = $2 } $1 == "priority" { p = $2 }
-		$1 == "type" && $2 == "aead" && n == want && (best == "" || p + 0 > bp) { best = d; bp = p + 0 }
-		END { print best }' /proc/crypto
+# top_driver NAME: the driver a crypto_alloc_aead(NAME) gets now.
+top_driver() {
+	local top
+	top=$(aead_top "$1")
+	echo "${top% *}"
 }
 # driver_of PARAM ALG: the driver that new keys get for the parameter's value.
 driver_of() {
 	local v
 	v=$(<"$P/$1")
-	if [ "$v" = "$2" ]; then aead_top "$2"; else echo "$v"; fi
+	if [ "$v" = "$2" ]; then top_driver "$2"; else echo "$v"; fi
 }
 refs() { crypto_field "$1" refcnt; }
 # keys_del DRIVER REFS: delete session 1-2 and wait until the transforms
@@ -98,7 +97,7 @@ auto_chacha=$(<"$P/chacha_impl")
 # --- priority, and a pinned driver ------------------------------------------
 echo priority >"$P/chacha_impl"
 [ "$(<"$P/chacha_impl")" = "$CHACHA" ] || fail "chacha_impl=priority reads back as $(<"$P/chacha_impl")"
-keys_use chacha20poly1305 "$(aead_top "$CHACHA")"
+keys_use chacha20poly1305 "$(top_driver "$CHACHA")"
 echo "$CHACHA_GENERIC" >"$P/chacha_impl"
 [ "$(<"$P/chacha_impl")" = "$CHACHA_GENERIC" ] || fail "chacha_impl reads back $(<"$P/chacha_impl")"
 keys_use chacha20poly1305 "$CHACHA_GENERIC"
@@ -130,7 +129,7 @@ expect_fail setp gcm_impl "$long"
 dmesg | tail -n 5 | grep -qF "gcm_impl: expected auto, priority or the name of an implementation of $GCM" ||
 	fail "no message for an empty or too long gcm_impl: $(dmesg | tail -n 3)"
 [ "$(<"$P/chacha_impl")" = "$before" ] || fail "a refused value changed chacha_impl to $(<"$P/chacha_impl")"
-keys_use chacha20poly1305 "$(aead_top "$CHACHA")"
+keys_use chacha20poly1305 "$(top_driver "$CHACHA")"
 
 # auto again measures again.
 n=$(dmesg | grep -cF "aegisray: $CHACHA: ")
@@ -152,6 +151,6 @@ modprobe aegisray gcm_impl=priority "chacha_impl=$CHACHA_GENERIC" || fail "modpr
 [ "$(<"$P/gcm_impl")" = "$GCM" ] || fail "gcm_impl=priority at load reads back $(<"$P/gcm_impl")"
 [ "$(<"$P/chacha_impl")" = "$CHACHA_GENERIC" ] || fail "chacha_impl at load reads back $(<"$P/chacha_impl")"
 two_nodes
-keys_use aes-gcm "$(aead_top "$GCM")"
+keys_use aes-gcm "$(top_driver "$GCM")"
 keys_use chacha20poly1305 "$CHACHA_GENERIC"
 log "implementation selection works at load and at run time; bad values are refused"

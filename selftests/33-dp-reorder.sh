@@ -202,16 +202,6 @@ d = find(json.load(sys.stdin))
 print(d["auth"], d["replay"])'
 }
 
-# aead_top NAME: "driver refcnt" of the highest-priority AEAD called NAME,
-# the one a new crypto_alloc_aead(NAME) gets.
-aead_top() {
-	awk -v want="$1" -F' *: ' '
-		$1 == "name" { n = $2 } $1 == "driver" { d = $2 } $1 == "priority" { p = $2 }
-		$1 == "refcnt" { r = $2 }
-		$1 == "type" && $2 == "aead" && n == want && (best == "" || p + 0 > bp) { best = d; bp = p + 0; br = r }
-		END { if (best != "") print best, br }' /proc/crypto
-}
-
 # async_chacha: from now on rfc7539(chacha20,poly1305) is a cryptd instance
 # (priority +50 over the synchronous one), which completes every request
 # later from a per-CPU kworker. Without it aegis0's asynchronous path goes

@@ -110,6 +110,18 @@ ns_cleanup() {
 	_lib_netns=()
 }
 
+# --- kernel crypto ---------------------------------------------------------
+
+# aead_top NAME: "driver refcnt" of the highest-priority AEAD called NAME,
+# the one a new crypto_alloc_aead(NAME) gets.
+aead_top() {
+	awk -v want="$1" -F' *: ' '
+		$1 == "name" { n = $2 } $1 == "driver" { d = $2 } $1 == "priority" { p = $2 }
+		$1 == "refcnt" { r = $2 }
+		$1 == "type" && $2 == "aead" && n == want && (best == "" || p + 0 > bp) { best = d; bp = p + 0; br = r }
+		END { if (best != "") print best, br }' /proc/crypto
+}
+
 # --- assertions ----------------------------------------------------------
 
 expect_fail() {

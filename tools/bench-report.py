@@ -531,12 +531,10 @@ def markdown(res, png_name, have_png):
         w(f"- The host was otherwise quiet: {load_note}.")
     impl = meta.get("aead_impl", {})
     if impl.get("gcm_impl") or impl.get("chacha_impl"):
-        own = [(k, v) for k, alg, v in (("AES-GCM", "gcm(aes)", impl.get("gcm_impl")),
-                                        ("ChaCha20-Poly1305", "rfc7539(chacha20,poly1305)", impl.get("chacha_impl")))
-               if v and v != alg]
-        same = [k for k, alg, v in (("AES-GCM", "gcm(aes)", impl.get("gcm_impl")),
-                                    ("ChaCha20-Poly1305", "rfc7539(chacha20,poly1305)", impl.get("chacha_impl")))
-                if v == alg]
+        used = (("AES-GCM", "gcm(aes)", impl.get("gcm_impl")),
+                ("ChaCha20-Poly1305", "rfc7539(chacha20,poly1305)", impl.get("chacha_impl")))
+        own = [(k, v) for k, alg, v in used if v and v != alg]
+        same = [k for k, alg, v in used if v == alg]
         w("- **Which crypto code runs.** When it loads, the module times the crypto API's choice of each "
           "AEAD against the generic C one and keeps the generic one if it is at least 25% faster "
           "(`kernel/aead_impl.c`, module parameters `gcm_impl` and `chacha_impl`, docs/architecture.md). "
