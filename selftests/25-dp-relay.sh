@@ -45,27 +45,36 @@ fi
 [ "$(dp_stat 3 1 rx_packets)" -gt 0 ] || fail "3 counted nothing from 1"
 log "relay ok, no plaintext at the relay"
 
-# Captured relay frames sent to the relay again: replays are refused by the
-# hop layer's window, tampered ones (a bit of the relay block) fail its
-# tag, both in the relay's receive softirq; none reaches 3.
-pcap=$tmp/relay.pcap
-ip netns exec n2 tcpdump -U -n -i v21 -w "$pcap" 'udp and dst port 5102' 2>/dev/null &
-tpid=$!
-sleep 1
-ip netns exec n1 ping -c 10 -i 0.05 100.64.0.3 >/dev/null || fail "ping 1 -> 3 for the capture"
-sleep 0.5
-kill $tpid; wait $tpid 2>/dev/null || true
-n=$(tcpdump -n -r "$pcap" 2>/dev/null | wc -l)
-[ "$n" -ge 3 ] || fail "captured only $n relay frames"
-rx3=$(dp_stat 3 1 rx_packets) rp=$(dp_stat 2 1 drops.replay) au=$(dp_stat 2 1 drops.auth)
-ip netns exec n1 udpprobe replay "$pcap" 10.201.2.2 5102 >/dev/null
-ip netns exec n1 udpprobe replay "$pcap" 10.201.2.2 5102 --flip >/dev/null
-sleep 0.5
-drp=$(($(dp_stat 2 1 drops.replay) - rp)) dau=$(($(dp_stat 2 1 drops.auth) - au))
-[ "$drp" -ge "$n" ] || fail "$n relay frames replayed, replay counter +$drp"
-[ "$dau" -ge "$n" ] || fail "$n relay frames tampered, auth counter +$dau"
-[ "$(dp_stat 3 1 rx_packets)" = "$rx3" ] || fail "a replayed or tampered relay frame reached 3"
-log "relay frames replayed ($drp) or tampered ($dau): dropped at the relay"
+# replay_frames AT FROM IF ADDR: capture the relay frames (1 -> 3) that
+# node AT receives from neighbour FROM on veth IF, then send them to AT
+# (ADDR, AT's port) again from FROM's namespace, as they were and with a
+# bit of the relay block flipped. The hop layer refuses every one (replay,
+# auth: counted at AT against FROM, whose key they carry) and 3 delivers
+# nothing more from 1.
+replay_frames() {
+	local at=$1 from=$2 ifc=$3 addr=$4 pcap=$tmp/replay-$1.pcap tpid n rx3 rp au drp dau
+	ip netns exec "n$at" tcpdump -U -n -i "$ifc" -w "$pcap" "udp and dst port $((5100 + at))" 2>/dev/null &
+	tpid=$!
+	sleep 1
+	ip netns exec n1 ping -c 10 -i 0.05 100.64.0.3 >/dev/null || fail "ping 1 -> 3 for the capture at $at"
+	sleep 0.5
+	kill $tpid; wait $tpid 2>/dev/null || true
+	n=$(tcpdump -n -r "$pcap" 2>/dev/null | wc -l)
+	[ "$n" -ge 5 ] || fail "captured only $n relay frames at $at"
+	rx3=$(dp_stat 3 1 rx_packets) rp=$(dp_stat "$at" "$from" drops.replay) au=$(dp_stat "$at" "$from" drops.auth)
+	ip netns exec "n$from" udpprobe replay "$pcap" "$addr" $((5100 + at)) >/dev/null
+	ip netns exec "n$from" udpprobe replay "$pcap" "$addr" $((5100 + at)) --flip >/dev/null
+	sleep 0.5
+	drp=$(($(dp_stat "$at" "$from" drops.replay) - rp)) dau=$(($(dp_stat "$at" "$from" drops.auth) - au))
+	[ "$drp" -ge "$n" ] || fail "$n relay frames replayed to $at, replay counter +$drp"
+	[ "$dau" -ge "$n" ] || fail "$n relay frames tampered to $at, auth counter +$dau"
+	[ "$(dp_stat 3 1 rx_packets)" = "$rx3" ] || fail "a replayed or tampered relay frame sent to $at reached 3"
+	ip netns exec n1 ping -c 2 -i 0.1 -W 2 100.64.0.3 >/dev/null || fail "ping 1 -> 3 after the replays to $at"
+	log "relay frames replayed ($drp) or tampered ($dau) to $at: dropped there"
+}
+# At the relay, in its receive softirq, and at the destination.
+replay_frames 2 1 v21 10.201.2.2
+replay_frames 3 2 v32 10.202.3.3
 
 # 2 stops relaying for 1: frames from 1 are refused and counted.
 ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay off

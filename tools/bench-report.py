@@ -600,6 +600,38 @@ def markdown(res, png_name, have_png):
         w("")
         out.extend(f"- {o}" for o in obs)
         w("")
+    rows = one_cpu_rows(res)
+    if rows:
+        one = res["one_cpu"]
+        w("## What the second vCPU buys")
+        w("")
+        w("iperf3 with 4 streams cannot show parallelism in this guest: one stream already keeps "
+          "both vCPUs busy, because its encryption and decryption run on every CPU (the "
+          "**CPU busy %** column above). So `make bench` boots a second guest, identical but "
+          f"with **one** vCPU, and measures one stream through the same tunnels ({one['runs']} "
+          "run(s), median). A tunnel whose work spreads over both CPUs gains from the second "
+          "one; a tunnel that does its work on one CPU would not. Different boots, so read the "
+          "ratios, and read each against the plain veth's. A ratio above 2 means the tunnel also "
+          "spends less CPU per bit with two vCPUs than with one (the CPU columns): part of that "
+          "belongs to the guest itself (the plain veth shows it), and in a pipeline like "
+          "aegis0's every hand-off between stages is a context switch when there is only one "
+          "CPU, and a slower sender makes smaller GSO units.")
+        w("")
+        w("| tunnel | TCP 1, 1 vCPU | TCP 1, 2 vCPUs | 2 vCPUs ÷ 1 | TCP 4 on 2 vCPUs ÷ TCP 1 on 1 "
+          "| CPU s/Gbit, 1 vCPU | CPU s/Gbit, 2 vCPUs |")
+        w("|---|---:|---:|---:|---:|---:|---:|")
+        for c, m1, t1, t4, r, r4, c1, c2 in rows:
+            w(f"| {c} | {fmt(m1, '{:.1f}')} | {fmt(t1, '{:.1f}')} | {fmt(r, '{:.2f}')} | "
+              f"{fmt(r4, '{:.2f}')} | {fmt(c1, '{:.1f}')} | {fmt(c2, '{:.1f}')} |")
+        w("")
+        impl = one.get("aead_impl") or {}
+        if impl.get("gcm_impl") or impl.get("chacha_impl"):
+            main = res["meta"].get("aead_impl") or {}
+            w(f"aegis0's AEAD code, measured at load in each boot: gcm `{impl.get('gcm_impl')}` "
+              f"with one vCPU, `{main.get('gcm_impl')}` with two; chacha "
+              f"`{impl.get('chacha_impl')}` with one, `{main.get('chacha_impl')}` with two. A row "
+              "whose code differs between the boots compares different code as well.")
+            w("")
     if errors:
         w("Runs with problems (left out of the medians):")
         w("")
@@ -612,7 +644,8 @@ def markdown(res, png_name, have_png):
         w("Recorded by hand in `docs/performance-history.json` from `make bench` runs before and "
           "after each data-path change (TCP 1-stream Mbit/s and the final-line ratios, same "
           "method as above; each pair of runs on the same day, but in different boots, so read "
-          "the ratios rather than the absolute figures).")
+          "the ratios rather than the absolute figures). Changes marked \"not kept\" were "
+          "measured and then dropped; the row says why.")
         w("")
         out.extend(hist)
         w("")
@@ -694,7 +727,9 @@ def history_rows():
         return []
     rows = ["| change | commit | before | after | what it bought |", "|---|---|---|---|---|"]
     for e in entries:
-        rows.append(f"| {e['change']} | `{e['commit']}` | {e['before']} | {e['after']} | {e['bought']} |")
+        # A change measured and then dropped has no commit of its own.
+        commit = f"`{e['commit']}`" if e.get("commit") else "not kept"
+        rows.append(f"| {e['change']} | {commit} | {e['before']} | {e['after']} | {e['bought']} |")
     return rows
 
 
@@ -785,6 +820,43 @@ def observations(res):
     return out
 
 
+def one_cpu_summary(path):
+    """The one-vCPU boot's medians, kept in the main results.json."""
+    with open(path) as f:
+        one = json.load(f)
+    return {"cpus": one["meta"].get("guest_cpus"), "runs": one["meta"].get("runs"),
+            "date": one["meta"].get("date"), "aead_impl": one["meta"].get("aead_impl", {}),
+            "tcp1_mbps": {c: d["median"].get("tcp1_mbps") for c, d in one["cases"].items()},
+            "cpu_s_per_gbit": {c: d["median"].get("cpu_s_per_gbit") for c, d in one["cases"].items()}}
+
+
+def one_cpu_rows(res):
+    """(tunnel, 1 stream on 1 vCPU, 1 stream on 2, 4 streams on 2, 2/1, 4 on 2/1 on 1,
+    CPU s/Gbit on 1 vCPU, on 2)."""
+    one = res.get("one_cpu")
+    if not one:
+        return []
+    rows = []
+    for c in [c for c in ORDER if c in one["tcp1_mbps"] and c in res["cases"]]:
+        m1 = one["tcp1_mbps"][c]
+        med = res["cases"][c]["median"]
+        t1, t4 = med.get("tcp1_mbps"), med.get("tcp4_mbps")
+        rows.append((c, m1, t1, t4, t1 / m1 if t1 and m1 else None, t4 / m1 if t4 and m1 else None,
+                     one.get("cpu_s_per_gbit", {}).get(c), med.get("cpu_s_per_gbit")))
+    return rows
+
+
+def one_cpu_text(res):
+    rows = one_cpu_rows(res)
+    if not rows:
+        return []
+    out = ["", "What the second vCPU buys (TCP 1 stream, one-vCPU guest against this one):"]
+    for c, m1, t1, t4, r, r4, _, _ in rows:
+        out.append(f"  {c:14s} 1 vCPU {fmt(m1, '{:.1f}'):>7s}  2 vCPUs {fmt(t1, '{:.1f}'):>7s}  "
+                   f"x{fmt(r, '{:.2f}')}  (4 streams on 2 vCPUs: x{fmt(r4, '{:.2f}')})")
+    return out
+
+
 def docs(a):
     with open(a.results) as f:
         res = json.load(f)
@@ -799,6 +871,8 @@ def docs(a):
     if a.host_qemus is not None:
         host["other_qemu_peak"] = a.host_qemus
     host.setdefault("cores", os.cpu_count())
+    if a.one_cpu:
+        res["one_cpu"] = one_cpu_summary(a.one_cpu)
     try:
         if not rejudge:  # regenerating the docs: keep what the run recorded
             raise LookupError
@@ -818,6 +892,8 @@ def docs(a):
     with open(a.markdown, "w") as f:
         f.write(markdown(res, os.path.basename(a.png), have_png))
     print(f"bench: wrote {a.markdown}" + (f" and {a.png}" if have_png else " (no chart)"))
+    for ln in one_cpu_text(res):
+        print(ln)
     print(final_line(res))
 
 
@@ -839,6 +915,7 @@ def main():
     d.add_argument("--host-after")
     d.add_argument("--host-peak", type=float)
     d.add_argument("--host-qemus", type=int)
+    d.add_argument("--one-cpu", help="results.json of the same tunnels in a one-vCPU guest")
     a = p.parse_args()
     summarize(a) if a.cmd == "summarize" else docs(a)
 

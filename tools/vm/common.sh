@@ -76,7 +76,9 @@ vm_kernel_image() {
 # which takes 60-90 s there because it reads all ~4000 modules over 9p.
 vm_depmod() {
 	local kver=$1 ko=$2 key dir base e
-	key=$(sha256sum "$ko" | cut -c1-16)
+	# The index names the file: the same module under another name is
+	# another index.
+	key=$(sha256sum "$ko" | cut -c1-16)-$(basename "$ko" .ko)
 	dir=$VM_DIR/depmod/$kver-$key
 	if [ ! -f "$dir/modules.dep.bin" ]; then
 		mkdir -p "$VM_DIR/depmod"
