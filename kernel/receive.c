@@ -283,13 +283,23 @@ void aegis_rx_purge(struct aegis_node *node)
 	spin_unlock_bh(&ring->consumer_lock);
 }
 
-/* The worker is done with @skb: publish, then kick the node's poll. */
-static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
+/*
+ * The worker is done with @skb: publish its state. Returns its node with a
+ * reference, which the caller hands to aegis_rx_kick().
+ */
+static struct aegis_node *aegis_rx_publish(struct sk_buff *skb,
+					   enum aegis_unit_state state)
 {
 	/* Once the state is out, the unit (and its reference) may be gone. */
 	struct aegis_node *node = aegis_node_get(aegis_rx_cb(skb)->key->node);
 
 	atomic_set_release(&aegis_rx_cb(skb)->state, state);
+	return node;
+}
+
+/* Let @node's poll take what was published. Drops the reference. */
+static void aegis_rx_kick(struct aegis_node *node)
+{
 	/* Pairs with the one after node->dead is set in node removal. */
 	smp_mb();
 	if (unlikely(READ_ONCE(node->dead))) {
@@ -297,9 +307,14 @@ static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
 	} else {
 		local_bh_disable();
 		napi_schedule(&node->napi);
-		local_bh_enable();
+		local_bh_enable();	/* the poll runs here, on this CPU */
 	}
 	aegis_node_put(node);
+}
+
+static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
+{
+	aegis_rx_kick(aegis_rx_publish(skb, state));
 }
 
 /*
@@ -363,9 +378,21 @@ static void aegis_rx_open_inner(struct aegis_crypt_scratch *s,
 					   cb->inner_counter);
 }
 
+/*
+ * A worker kicks a node's poll once per batch of that node's units (up to
+ * one poll's budget), not once per unit: the kick runs the poll at once,
+ * on this CPU, when bottom halves come back on, and one kick per unit had
+ * it deliver one packet at a time, with nothing for GRO to merge and a
+ * TCP ACK for every other segment. A lone packet is kicked as soon as the
+ * ring is empty, so an idle tunnel keeps its latency.
+ */
+#define AEGIS_RX_KICK_BATCH	NAPI_POLL_WEIGHT
+
 void aegis_rx_worker(struct work_struct *work)
 {
 	struct aegis_worker *w = aegis_worker(work);
+	struct aegis_node *node, *pending = NULL;
+	unsigned int batch = 0;
 	struct aegis_rx_cb *cb;
 	struct sk_buff *skb;
 
@@ -375,9 +402,23 @@ void aegis_rx_worker(struct work_struct *work)
 			aegis_rx_open_inner(w->scratch, w->aegis, skb);
 		else
 			cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
-		aegis_rx_complete(skb, AEGIS_UNIT_DONE);
+		node = aegis_rx_publish(skb, AEGIS_UNIT_DONE);
+		if (node == pending) {
+			aegis_node_put(node);	/* @pending holds one */
+		} else {
+			if (pending)
+				aegis_rx_kick(pending);
+			pending = node;
+			batch = 0;
+		}
+		if (++batch == AEGIS_RX_KICK_BATCH) {
+			aegis_rx_kick(pending);
+			pending = NULL;
+		}
 		cond_resched();
 	}
+	if (pending)
+		aegis_rx_kick(pending);
 }
 
 /* @skb starts at a data header. Queue it in order. Consumes it. */
