@@ -701,7 +701,8 @@ def markdown(res, png_name, have_png):
     w("")
     w("```sh")
     w("tools/install-deps.sh          # once (as root): qemu, iperf3, wireguard-tools, gnuplot-nox, ...")
-    w("make bench                     # 3 runs of 5 s per figure (about 10 min under TCG)")
+    w("make bench                     # 3 runs of 5 s per figure, two boots (about 14 min under TCG)")
+    w("BENCH_ONE_CPU=0 make bench     # without the one-vCPU boot")
     w("BENCH_RUNS=5 BENCH_TIME=10 make bench   # more runs, longer runs")
     w("BENCH_QUICK=1 make bench       # 1 run of 1 s: a quick look, not a measurement")
     w("tools/run-selftests 90         # the smoke test: the guest script in quick mode")
@@ -752,7 +753,10 @@ def observations(res):
         text = "TCP retransmissions on a loss-free veth path (median per 1-stream run): "
         if clean:
             text += f"none for {', '.join(clean)}; "
-        text += "; ".join(parts) + "."
+        # Baselines that retransmitted too: the same bottleneck, for comparison.
+        base = [f"{c} {med[c]['tcp1_retransmits']:.0f}" for c in ("veth", "wireguard", "ipsec-gcm")
+                if c in med and (med[c].get("tcp1_retransmits") or 0) > 0]
+        text += "; ".join(base + parts) + "."
         spurious = all((med[c].get("tcp1_dsack_segs") or 0) >= 0.8 * med[c]["tcp1_retransmits"] for c in lossy)
         # Cases whose every retransmission is one of aegis0's receive-queue drops.
         queued = [c for c in lossy if all(
