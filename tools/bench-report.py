@@ -504,7 +504,8 @@ def markdown(res, png_name, have_png):
       "edit the generator, not this file. -->")
     w("")
     w("How fast the `aegisray` data plane is against the kernel's own tunnels, measured "
-      "by `make bench` in one boot of the qemu test guest.")
+      "by `make bench` in one boot of the qemu test guest (and, for one section, a second "
+      "boot with one vCPU).")
     w("")
     w("## Caveats first")
     w("")
@@ -612,10 +613,8 @@ def markdown(res, png_name, have_png):
           "run(s), median). A tunnel whose work spreads over both CPUs gains from the second "
           "one; a tunnel that does its work on one CPU would not. Different boots, so read the "
           "ratios, and read each against the plain veth's. A ratio above 2 means the tunnel also "
-          "spends less CPU per bit with two vCPUs than with one (the CPU columns): part of that "
-          "belongs to the guest itself (the plain veth shows it), and in a pipeline like "
-          "aegis0's every hand-off between stages is a context switch when there is only one "
-          "CPU, and a slower sender makes smaller GSO units.")
+          "spends less CPU per bit with two vCPUs than with one (the CPU columns); the plain "
+          "veth shows how much of that belongs to this guest itself.")
         w("")
         w("| tunnel | TCP 1, 1 vCPU | TCP 1, 2 vCPUs | 2 vCPUs ÷ 1 | TCP 4 on 2 vCPUs ÷ TCP 1 on 1 "
           "| CPU s/Gbit, 1 vCPU | CPU s/Gbit, 2 vCPUs |")
@@ -657,7 +656,8 @@ def markdown(res, png_name, have_png):
       "three namespaces, A-B and B-C, with no path between A and C), checks that each one "
       "carries a ping, and then measures them back to back, run after run, interleaving the "
       "tunnels. In each namespace pair the client sends to an `iperf3 -s` in the server "
-      "namespace, through the tunnel:")
+      "namespace, through the tunnel (the one-vCPU boot, after it, runs the same script on "
+      "veth, wireguard, aegis-gcm and aegis-chacha):")
     w("")
     w("- **veth**: the bare veth pair, no tunnel: the ceiling.")
     w("- **wireguard**: the kernel's `wireguard` module, keys from `wg genkey`, default MTU.")
@@ -828,8 +828,7 @@ def one_cpu_summary(path):
     """The one-vCPU boot's medians, kept in the main results.json."""
     with open(path) as f:
         one = json.load(f)
-    return {"cpus": one["meta"].get("guest_cpus"), "runs": one["meta"].get("runs"),
-            "date": one["meta"].get("date"), "aead_impl": one["meta"].get("aead_impl", {}),
+    return {"runs": one["meta"].get("runs"), "aead_impl": one["meta"].get("aead_impl", {}),
             "tcp1_mbps": {c: d["median"].get("tcp1_mbps") for c, d in one["cases"].items()},
             "cpu_s_per_gbit": {c: d["median"].get("cpu_s_per_gbit") for c, d in one["cases"].items()}}
 
