@@ -59,7 +59,7 @@ BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprob
 	$(B)/bin/hsprobe $(B)/bin/kernelprobe
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
-.PHONY: all module module-debug module-clean userspace tests lint check demo bench \
+.PHONY: all module module-debug module-clean userspace tests lint check demo bench profile \
 	install uninstall clean deps selftests unit dkms-check
 
 all: module userspace
@@ -155,6 +155,9 @@ demo:
 
 bench: all
 	@tools/bench
+
+profile: all
+	@tools/profile
 
 deps:
 	@tools/install-deps.sh

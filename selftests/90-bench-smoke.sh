@@ -5,7 +5,8 @@
 # tools/bench-guest.sh, in BENCH_QUICK mode (1 run of 1 s) in this guest,
 # and checks that it prints the ratio line with numbers and that every
 # tunnel (veth, WireGuard, IPsec ESP-in-UDP, aegis0 AES-GCM, ChaCha20 with
-# both implementations, and relayed) carried data. Figures are not judged: it is a smoke test.
+# both implementations, and relayed) carried data; then make profile's mode
+# (BENCH_PROFILE) on aegis0. Figures are not judged: it is a smoke test.
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -39,4 +40,18 @@ for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
 PY
-log "bench smoke ok: $last"
+
+# make profile's mode: a short trace of aegis0, in which every packet sent
+# was sealed once (aegis_seal is among the traced functions, so a renamed
+# stage shows up here), and a report that lists it.
+rc=0
+BENCH_PROFILE=0.3 BENCH_CASES=aegis-gcm BENCH_OUT="$tmp/profile.json" bash tools/bench-guest.sh \
+	>"$tmp/pout" 2>&1 || rc=$?
+cat "$tmp/pout"
+[ "$rc" = 0 ] || fail "tools/bench-guest.sh BENCH_PROFILE=0.3 exited with status $rc"
+python3 tools/profile-report.py "$tmp/profile" >"$tmp/report" || fail "profile-report.py failed: $(cat "$tmp/report")"
+cat "$tmp/report"
+seal=$(awk '$1 == "aegis_seal" { print $3 }' "$tmp/report")
+python3 -c "import sys; sys.exit(0 if 0.8 <= float(sys.argv[1]) <= 1.2 else 1)" "${seal:-0}" ||
+	fail "profile: aegis_seal calls per packet sent should be about 1, not '${seal:-missing}'"
+log "bench smoke ok: $last; profile: aegis_seal $seal calls per packet"

@@ -28,6 +28,10 @@
 #   BENCH_QUICK=1    1 run of 1 s, 50 pings (smoke test)
 #   BENCH_OUT=FILE   results (default build/bench/results.json)
 #   BENCH_CASES="a b"  only these tunnels (default: all seven)
+#   BENCH_PROFILE=S  profile instead of measure: for each tunnel, a
+#                  function_graph trace (ftrace) of S seconds in the middle
+#                  of one TCP stream, with the packets sent in that window,
+#                  into $(dirname BENCH_OUT)/profile/ (tools/profile reports)
 # Output: a table, the ratios and, last, the line
 #   aegis-gcm/ipsec-gcm=R1 aegis-chacha/wireguard=R2 relay/direct=R3
 # A slow figure never fails the run; a tunnel that cannot be set up does.
@@ -49,6 +53,8 @@ if [ "${BENCH_QUICK:-0}" = 1 ]; then
 fi
 OUT=${BENCH_OUT:-build/bench/results.json}
 CASES=${BENCH_CASES:-veth wireguard ipsec-gcm aegis-gcm aegis-chacha aegis-chacha-api aegis-relay}
+PROFILE=${BENCH_PROFILE:-}
+[ -z "$PROFILE" ] || [[ $PROFILE =~ ^[0-9]+(\.[0-9]+)?$ ]] || fail "BENCH_PROFILE must be a number of seconds, not '$PROFILE'"
 for v in RUNS TIME PINGS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || fail "BENCH_$v must be a positive integer, not '${!v}'"
 done
@@ -330,6 +336,78 @@ measure() {
 	[ -z "$out" ] || printf '%s\n' "$out" | while IFS= read -r l; do log "  $c run $r: $l"; done
 }
 
+# --- profile (BENCH_PROFILE) --------------------------------------------------
+# perf's cpu-clock sampling is useless under TCG (its samples land in the
+# idle loop), but function_graph times each call of the functions below
+# with the clock, wherever it runs. Names missing from this kernel or
+# module are skipped. Each traced call costs a microsecond or two, so the
+# list is the data path's stages, not every helper.
+PROFILE_FUNCS="aegis_xmit aegis_tx_worker aegis_seal aegis_seal_relay aegis_tx_drain
+ aegis_tx_xmit aegis_encap_rcv aegis_relay_rcv aegis_open_relay aegis_rx_worker
+ aegis_open aegis_rx_poll aegis_aead
+ wg_xmit wg_packet_encrypt_worker wg_packet_tx_worker wg_packet_receive
+ wg_packet_decrypt_worker wg_packet_rx_poll chacha20poly1305_encrypt_sg_inplace
+ chacha20poly1305_decrypt_sg_inplace
+ xfrm_output esp_output esp_input xfrm_input
+ tcp_sendmsg __skb_gso_segment udp_tunnel_xmit_skb ip_rcv udp_rcv veth_xmit
+ napi_gro_receive tcp_v4_rcv skb_copy_datagram_iter crypto_aead_encrypt
+ crypto_aead_decrypt net_rx_action"
+TRACEFS=/sys/kernel/tracing
+
+profile_setup() {
+	local f
+	mountpoint -q "$TRACEFS" || mount -t tracefs nodev "$TRACEFS" || fail "profile: cannot mount tracefs"
+	echo nop >"$TRACEFS/current_tracer"
+	: >"$TRACEFS/set_ftrace_filter"
+	for f in $PROFILE_FUNCS; do
+		echo "$f" >>"$TRACEFS/set_ftrace_filter" 2>/dev/null || log "profile: no function $f here"
+	done
+	echo 0 >"$TRACEFS/tracing_on"
+	echo 32768 >"$TRACEFS/buffer_size_kb"
+	echo function_graph >"$TRACEFS/current_tracer" || fail "profile: no function_graph tracer"
+	echo 1 >"$TRACEFS/options/funcgraph-tail"
+	echo 0 >"$TRACEFS/options/funcgraph-irqs"
+	# The client shell runs in its netns, where /sys has no tracefs: it
+	# switches tracing through this descriptor.
+	exec {TRACE_ON_FD}>"$TRACEFS/tracing_on"
+}
+
+# In the client netns: one TCP stream; tracing on for S seconds once it runs.
+profile_client() {
+	local addr=$1 dev=$2 d=$3 s=$4 nap_fd=$5 on_fd=$6 p0 p1 t0 t1 ipid
+	timeout $((${s%.*} + 60)) iperf3 -c "$addr" -p 5201 -t $((${s%.*} + 4)) -J >"$d/iperf.json" 2>&1 &
+	ipid=$!
+	read -rt 2 -u "$nap_fd" || true
+	read -r p0 <"/sys/class/net/$dev/statistics/tx_packets"
+	t0=$EPOCHREALTIME
+	echo 1 >&"$on_fd"
+	read -rt "$s" -u "$nap_fd" || true
+	echo 0 >&"$on_fd"
+	t1=$EPOCHREALTIME
+	read -r p1 <"/sys/class/net/$dev/statistics/tx_packets"
+	wait "$ipid" || echo "iperf3 failed: $(<"$d/iperf.json")"
+	echo "packets $((p1 - p0)) seconds $t0 $t1 vcpus $(nproc)" >"$d/window"
+}
+
+profile() {
+	local c d out
+	d=$(dirname "$OUT")/profile
+	rm -rf "$d" && mkdir -p "$d" || fail "profile: cannot make $d"
+	profile_setup
+	for c in $CASES; do
+		log "profile: $c ($(elapsed))"
+		mkdir -p "$d/$c"
+		: >"$TRACEFS/trace"
+		out=$(ip netns exec "${C_NS[$c]}" bash -c "$(declare -f profile_client); profile_client \"\$@\"" \
+			profile_client "${ADDR[$c]}" "${DEV[$c]}" "$d/$c" "$PROFILE" "$NAP_FD" "$TRACE_ON_FD" 2>&1) || true
+		[ -z "$out" ] || log "  $c: $out"
+		cp "$TRACEFS/trace" "$d/$c/trace.txt" || fail "profile: cannot copy the trace"
+	done
+	echo nop >"$TRACEFS/current_tracer"
+	: >"$TRACEFS/set_ftrace_filter"
+	log "profiled ($(elapsed)): $d"
+}
+
 # --- main -------------------------------------------------------------------
 
 main() {
@@ -387,6 +465,10 @@ main() {
 		log "$c: ${C_NS[$c]} -> ${S_NS[$c]} ${ADDR[$c]} via ${DEV[$c]} (mtu ${MTU[$c]:-?}) works"
 	done
 
+	if [ -n "$PROFILE" ]; then
+		profile
+		return
+	fi
 	for r in $(seq "$RUNS"); do
 		for c in $CASES; do
 			log "run $r/$RUNS: $c ($(elapsed))"
