@@ -464,6 +464,11 @@ main() {
 		[[ $(ip -n "${C_NS[$c]}" -o link show dev "${DEV[$c]}") =~ $mtu_re ]] && MTU[$c]=${BASH_REMATCH[1]}
 		log "$c: ${C_NS[$c]} -> ${S_NS[$c]} ${ADDR[$c]} via ${DEV[$c]} (mtu ${MTU[$c]:-?}) works"
 	done
+	# The AEAD drivers the tunnels instantiated (IPsec's states, aegis0's
+	# keys; WireGuard calls its library directly), for the report.
+	awk -F' *: ' '$1 == "name" { n = $2 } $1 == "driver" { d = $2 } $1 == "internal" { i = $2 }
+		$1 == "type" && $2 == "aead" && i == "no" && n ~ /gcm|rfc4106|rfc7539/ { print "driver=" n " " d }' \
+		/proc/crypto | sort -u >>"$work/aead_impl.txt"
 
 	if [ -n "$PROFILE" ]; then
 		profile

@@ -390,6 +390,8 @@ def aead_impl(path):
                 k, eq, v = ln.partition("=")
                 if eq and k in ("gcm_impl", "chacha_impl"):
                     impl[k] = v
+                elif eq and k == "driver":
+                    impl.setdefault("drivers", []).append(v)
                 elif ln:
                     impl["measured"].append(ln)
     except OSError:
@@ -511,10 +513,20 @@ def markdown(res, png_name, have_png):
     w("")
     w("- The guest is **qemu TCG** (software emulation, no KVM) with 2 vCPUs. Absolute "
       "figures are one to two orders of magnitude below real hardware, and the "
-      "emulation distorts the relative cost of instructions: AES-NI and PCLMUL are "
-      "emulated, so anything AES-GCM is penalised far more than ChaCha20. Only compare "
-      "like with like, measured in the same boot: aegis0 AES-GCM against IPsec AES-GCM, "
-      "aegis0 ChaCha20-Poly1305 against WireGuard.")
+      "emulation distorts the relative cost of instructions, so anything AES-GCM is "
+      "penalised far more than ChaCha20. Only compare like with like, measured in the "
+      "same boot: aegis0 AES-GCM against IPsec AES-GCM, aegis0 ChaCha20-Poly1305 against "
+      "WireGuard.")
+    drivers = meta.get("aead_impl", {}).get("drivers")
+    w("- **AES runs as C code for every tunnel.** The guest has no udev, so nothing loads "
+      "`aesni_intel`, which a real system loads at boot on a CPU with AES-NI; the kernel "
+      "then builds AES-GCM from the C AES (`aes-generic`) and a GHASH (the PCLMUL one, "
+      "emulated, or C), for IPsec and aegis0 alike."
+      + (" The AEAD drivers instantiated in this boot, by IPsec's states, aegis0's keys and "
+         "the module's measurement at load (WireGuard calls its ChaCha20-Poly1305 library "
+         "directly): "
+         + "; ".join(f"`{d.split(' ', 1)[0]}`: `{d.split(' ', 1)[-1]}`" for d in drivers) + "."
+         if drivers else ""))
     load_note = ""
     if host.get("before"):
         load_note = (f"host load average {host.get('before')} before and {host.get('after')} after"
