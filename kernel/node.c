@@ -175,7 +175,7 @@ static void __aegis_node_remove(struct aegis_node *node, bool clear_via)
 
 	WRITE_ONCE(node->dead, 1);
 	/*
-	 * Pairs with aegis_rx_complete(): a worker that finishes a unit
+	 * Pairs with aegis_rx_kick(): a worker that finishes a unit
 	 * either sees @dead and purges, or scheduled the poll before it was
 	 * disabled and the purge below sees the unit finished.
 	 */

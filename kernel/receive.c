@@ -284,20 +284,10 @@ void aegis_rx_purge(struct aegis_node *node)
 }
 
 /*
- * The worker is done with @skb: publish its state. Returns its node with a
- * reference, which the caller hands to aegis_rx_kick().
+ * Let @node's poll take what was published. Drops the caller's reference,
+ * which it took before publishing: once a unit's state is out, the unit
+ * (and the reference its key holds) may be gone.
  */
-static struct aegis_node *aegis_rx_publish(struct sk_buff *skb,
-					   enum aegis_unit_state state)
-{
-	/* Once the state is out, the unit (and its reference) may be gone. */
-	struct aegis_node *node = aegis_node_get(aegis_rx_cb(skb)->key->node);
-
-	atomic_set_release(&aegis_rx_cb(skb)->state, state);
-	return node;
-}
-
-/* Let @node's poll take what was published. Drops the reference. */
 static void aegis_rx_kick(struct aegis_node *node)
 {
 	/* Pairs with the one after node->dead is set in node removal. */
@@ -312,9 +302,13 @@ static void aegis_rx_kick(struct aegis_node *node)
 	aegis_node_put(node);
 }
 
+/* The worker is done with @skb: publish its state, kick its node's poll. */
 static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
 {
-	aegis_rx_kick(aegis_rx_publish(skb, state));
+	struct aegis_node *node = aegis_node_get(aegis_rx_cb(skb)->key->node);
+
+	atomic_set_release(&aegis_rx_cb(skb)->state, state);
+	aegis_rx_kick(node);
 }
 
 /*
@@ -402,15 +396,18 @@ void aegis_rx_worker(struct work_struct *work)
 			aegis_rx_open_inner(w->scratch, w->aegis, skb);
 		else
 			cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
-		node = aegis_rx_publish(skb, AEGIS_UNIT_DONE);
-		if (node == pending) {
-			aegis_node_put(node);	/* @pending holds one */
-		} else {
+		/*
+		 * One reference per batch, taken before the state is out. While
+		 * @pending holds it, no other node can have its address.
+		 */
+		node = cb->key->node;
+		if (node != pending) {
 			if (pending)
 				aegis_rx_kick(pending);
-			pending = node;
+			pending = aegis_node_get(node);
 			batch = 0;
 		}
+		atomic_set_release(&cb->state, AEGIS_UNIT_DONE);
 		if (++batch == AEGIS_RX_KICK_BATCH) {
 			aegis_rx_kick(pending);
 			pending = NULL;
