@@ -34,7 +34,7 @@
  *   - an IPv4 or IPv6 packet (first nibble 4 or 6).
  *
  * Relay packet (L set): a hop-by-hop packet that carries an end-to-end data
- * packet (sealed with the final destination's key) through a relay. The hop
+ * packet (sealed with the final destination's key) to a relay. The hop
  * layer encrypts only the relay block; the inner packet's payload is never
  * encrypted twice, and relays never touch it:
  *
@@ -47,6 +47,12 @@
  *  The inner tag authenticates the inner packet end to end; binding it into
  *  the hop tag ties the whole frame to the hop key, so a relay forwards only
  *  frames a neighbour it trusts sealed for it.
+ *
+ * The relay that reaches the destination itself sends it the inner packet
+ * alone (hdr | inner ciphertext | inner tag: a plain data packet), so the
+ * last hop has no hop layer. A relay packet is never addressed to the node
+ * it is sent to, and its inner header is always a plain data header (short
+ * form, L and R clear).
  */
 #ifndef _AEGIS_MESSAGES_H
 #define _AEGIS_MESSAGES_H

@@ -257,22 +257,29 @@ static bool aegis_sockaddr_equal(const union aegis_sockaddr *a,
 	       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
 }
 
-void aegis_node_update_endpoint(struct aegis_node *node,
-				const union aegis_sockaddr *remote)
+/* Is @remote @node's endpoint? */
+static bool aegis_node_at(struct aegis_node *node,
+			  const union aegis_sockaddr *remote)
 {
 	unsigned int seq;
 	bool same;
 
-	if (unlikely(data_race(node->dead) ||
-		     (remote->addr.sa_family != AF_INET &&
-		      remote->addr.sa_family != AF_INET6)))
-		return;
 	do {
 		seq = read_seqbegin(&node->endpoint_lock);
 		same = node->has_endpoint &&
 		       aegis_sockaddr_equal(&node->endpoint.remote, remote);
 	} while (read_seqretry(&node->endpoint_lock, seq));
-	if (likely(same))
+	return same;
+}
+
+static void aegis_node_update_endpoint(struct aegis_node *node,
+				       const union aegis_sockaddr *remote)
+{
+	if (unlikely(data_race(node->dead) ||
+		     (remote->addr.sa_family != AF_INET &&
+		      remote->addr.sa_family != AF_INET6)))
+		return;
+	if (likely(aegis_node_at(node, remote)))
 		return;
 
 	write_seqlock_bh(&node->endpoint_lock);
@@ -280,6 +287,20 @@ void aegis_node_update_endpoint(struct aegis_node *node,
 	write_sequnlock_bh(&node->endpoint_lock);
 	dst_cache_reset(&node->dst_cache);
 	aegis_notify_endpoint(node);
+}
+
+void aegis_node_rx_from(struct aegis_node *node,
+			const union aegis_sockaddr *remote)
+{
+	struct aegis_node *via;
+
+	rcu_read_lock_bh();
+	via = rcu_dereference_bh(node->via);
+	if (!via)
+		aegis_node_update_endpoint(node, remote);
+	else if (aegis_node_at(via, remote))
+		WRITE_ONCE(via->last_rx_ns, ktime_get_boottime_ns());
+	rcu_read_unlock_bh();
 }
 
 void aegis_node_count_drop(struct aegis_node *node, enum aegis_drop_attr why)

@@ -135,8 +135,14 @@ void aegis_node_put(struct aegis_node *node);
 void aegis_node_count_drop(struct aegis_node *node, enum aegis_drop_attr why);
 void aegis_node_count_rx(struct aegis_node *node, unsigned int len);
 void aegis_node_count_tx(struct aegis_node *node, unsigned int len);
-/* Roaming: an authenticated packet came from @remote. */
-void aegis_node_update_endpoint(struct aegis_node *node,
-				const union aegis_sockaddr *remote);
+/*
+ * An authenticated, fresh packet of @node's came from @remote. A node
+ * reached directly roams there (its endpoint moves; userspace is told). A
+ * node behind a relay does not: its packets arrive from the relay, which
+ * hands them on without a layer of its own (relay.c), and the relay is
+ * counted alive (last_rx_ns) when @remote is the relay's endpoint.
+ */
+void aegis_node_rx_from(struct aegis_node *node,
+			const union aegis_sockaddr *remote);
 
 #endif /* _AEGIS_NODE_H */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * Receive: UDP encap_rcv -> classify by first byte -> key by receiver index
- * -> (relay packets: hop layer opened at once, and forwarded from there if
- * not for us: relay.c) -> queued in order on the sending node's ring ->
+ * -> (relay packets: hop layer opened at once, and forwarded from there:
+ * relay.c) -> queued in order on the sending node's ring ->
  * opened by the crypto workers (any CPU) -> the node's NAPI poll takes them
  * off the ring in order: replay check, then the payload: keepalive or IP
  * packet (reverse-path check, then GRO). See queue.h.
@@ -25,23 +25,15 @@
 #include "replay.h"
 
 /*
- * A receive unit: one datagram.
+ * A receive unit: one data packet.
  * @key:	the key its receiver index named (ref held).
- * @inner_key:	relay packets for us: the end-to-end key (ref held), or NULL.
- * @err, @inner_err: results of opening the two layers.
- * @relay:	a relay packet for us (AEGIS_RELAY_BIT), its hop layer already
- *		open; the worker opens the inner packet, and the skb then
- *		starts at it.
+ * @err:	the result of opening it.
  */
 struct aegis_rx_cb {
 	struct aegis_key *key;
-	struct aegis_key *inner_key;
 	u64 counter;
-	u64 inner_counter;
 	atomic_t state;
-	s16 err;
-	s16 inner_err;
-	u8 relay:1;
+	int err;
 };
 
 static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
@@ -213,29 +205,16 @@ static void aegis_rx_finish(struct aegis_device *aegis, struct napi_struct *napi
 	if (!aegis_rx_accept(aegis, cb.key, cb.counter, cb.err, skb))
 		goto out;
 	if (aegis_rx_source(skb, &from))
-		aegis_node_update_endpoint(node, &from);
-
-	if (!cb.relay) {
-		aegis_rx_payload(aegis, node, napi, skb);
-	} else if (unlikely(!cb.inner_key)) {
-		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_MALFORMED);
-	} else if (aegis_rx_accept(aegis, cb.inner_key, cb.inner_counter,
-				   cb.inner_err, skb)) {
-		/* Routes and reverse path are the origin's, not the relay's. */
-		aegis_rx_payload(aegis, cb.inner_key->node, napi, skb);
-	}
+		aegis_node_rx_from(node, &from);
+	aegis_rx_payload(aegis, node, napi, skb);
 out:
-	aegis_key_put(cb.inner_key);
 	aegis_key_put(cb.key);
 }
 
 /* Unit freed without its serial stage (dead node). */
 static void aegis_rx_unit_free(struct sk_buff *skb)
 {
-	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
-
-	aegis_key_put(cb->inner_key);
-	aegis_key_put(cb->key);
+	aegis_key_put(aegis_rx_cb(skb)->key);
 	kfree_skb(skb);
 }
 
@@ -312,19 +291,18 @@ static void aegis_rx_complete(struct sk_buff *skb, enum aegis_unit_state state)
 }
 
 /*
- * The header of a data packet at @skb->data + @off names a key of ours:
- * its counter, and a reference. NULL if not (the caller drops the packet).
+ * The header of the data packet at @skb->data names a key of ours: its
+ * counter, and a reference. NULL if not (the caller drops the packet).
  */
 static struct aegis_key *aegis_rx_key(struct aegis_device *aegis,
-				      struct sk_buff *skb, unsigned int off,
-				      u8 allowed_flags, u64 *counter)
+				      struct sk_buff *skb, u64 *counter)
 {
 	const struct aegis_data_hdr *hdr;
 	struct aegis_key *key;
 
-	if (unlikely(!pskb_may_pull(skb, off + AEGIS_HDR_LEN)))
+	if (unlikely(!pskb_may_pull(skb, AEGIS_HDR_LEN)))
 		return NULL;
-	hdr = (const struct aegis_data_hdr *)(skb->data + off);
+	hdr = (const struct aegis_data_hdr *)skb->data;
 	rcu_read_lock_bh();
 	key = aegis_key_lookup_rcu(aegis, be64_to_cpu(hdr->cid));
 	if (key)
@@ -336,8 +314,7 @@ static struct aegis_key *aegis_rx_key(struct aegis_device *aegis,
 		return NULL;
 	}
 	if (unlikely((hdr->flags & AEGIS_KEY_ID_MASK) != key->key_id ||
-		     (hdr->flags & AEGIS_RESERVED_MASK) ||
-		     (hdr->flags & AEGIS_RELAY_BIT & ~allowed_flags)))
+		     (hdr->flags & AEGIS_RESERVED_MASK)))
 		goto err_put;
 	*counter = aegis_pn_expand(aegis_replay_max(&key->replay),
 				   be32_to_cpu(hdr->pn), 8 * AEGIS_PN_LEN);
@@ -349,27 +326,6 @@ err_put:
 	aegis_node_count_drop(key->node, AEGIS_DROP_A_MALFORMED);
 	aegis_key_put(key);
 	return NULL;
-}
-
-/*
- * Worker: a relay packet for us, hop layer open (relay.c checked the relay
- * header). Open the inner packet with the origin's key.
- */
-static void aegis_rx_open_inner(struct aegis_crypt_scratch *s,
-				struct aegis_device *aegis, struct sk_buff *skb)
-{
-	struct aegis_rx_cb *cb = aegis_rx_cb(skb);
-
-	/* The inner packet: drop outer header, relay header and hop tag. */
-	__skb_pull(skb, AEGIS_HDR_LEN + AEGIS_RELAY_HDR_LEN);
-	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
-		cb->err = -EINVAL;
-		return;
-	}
-	cb->inner_key = aegis_rx_key(aegis, skb, 0, 0, &cb->inner_counter);
-	if (cb->inner_key)
-		cb->inner_err = aegis_open(s, cb->inner_key, skb,
-					   cb->inner_counter);
 }
 
 /*
@@ -392,10 +348,7 @@ void aegis_rx_worker(struct work_struct *work)
 
 	while ((skb = aegis_crypt_queue_pop(&w->aegis->decrypt_q))) {
 		cb = aegis_rx_cb(skb);
-		if (cb->relay)
-			aegis_rx_open_inner(w->scratch, w->aegis, skb);
-		else
-			cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
+		cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
 		/*
 		 * One reference per batch, taken before the state is out. While
 		 * @pending holds it, no other node can have its address.
@@ -425,23 +378,22 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	struct ptr_ring *ring;
 	struct aegis_key *key;
 	u64 counter;
-	bool relay;
 	int ret;
 
-	key = aegis_rx_key(aegis, skb, 0, AEGIS_RELAY_BIT, &counter);
+	key = aegis_rx_key(aegis, skb, &counter);
 	if (unlikely(!key)) {
 		DEV_STATS_INC(aegis->dev, rx_dropped);
 		kfree_skb(skb);
 		return;
 	}
-	relay = skb->data[0] & AEGIS_RELAY_BIT;
-	/* Relay packets not for us are forwarded (or dropped) right there. */
-	if (relay && aegis_relay_rcv(aegis, key, counter, skb))
+	/* Relay packets are forwarded (or dropped) right there. */
+	if (skb->data[0] & AEGIS_RELAY_BIT) {
+		aegis_relay_rcv(aegis, key, counter, skb);
 		return;
+	}
 	memset(cb, 0, sizeof(*cb));
 	cb->key = key;
 	cb->counter = counter;
-	cb->relay = relay;
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;

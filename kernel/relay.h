@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * Relay packets on arrival: the hop layer is opened in the receive
- * softirq, and packets for other nodes are forwarded from there.
+ * softirq, and the packet is forwarded from there.
  */
 #ifndef _AEGIS_RELAY_H
 #define _AEGIS_RELAY_H
@@ -17,13 +17,10 @@ void aegis_relay_module_exit(void);
 
 /*
  * A relay packet from @key's node, @skb at its data header, @counter its
- * hop counter. Opens the hop layer. Returns true if it consumed @skb and
- * the reference on @key: forwarded, or dropped (and counted). Returns
- * false for a packet to us: its hop layer is open, its relay header
- * checked, and the caller queues it for the inner packet (the hop
- * counter's replay check is the caller's, in order).
+ * hop counter. Opens the hop layer and forwards the packet, or drops it
+ * and counts why. Consumes @skb and the reference on @key.
  */
-bool aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
+void aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
 		     u64 counter, struct sk_buff *skb);
 
 #endif /* _AEGIS_RELAY_H */

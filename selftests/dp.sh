@@ -136,6 +136,16 @@ for part in sys.argv[1].split("."):
 print(n)' "$3"
 }
 
+# dp_capture NODE IF FILTER PCAP: start tcpdump on NODE's veth IF, writing
+# PCAP, and return once it is capturing; its pid is left in DP_CAPTURE_PID.
+dp_capture() {
+	local err=$4.err
+	ip netns exec "n$1" tcpdump --immediate-mode -U -n -i "$2" -w "$4" "$3" 2>"$err" &
+	# shellcheck disable=SC2034 # for the caller
+	DP_CAPTURE_PID=$!
+	wait_until 10 grep -q "listening on" "$err"
+}
+
 # dp_two_nodes: the common topology, nodes 1 and 2 on one veth with keys.
 dp_two_nodes() {
 	dp_node 1

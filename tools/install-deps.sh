@@ -12,7 +12,7 @@ PKGS=(
 	iproute2 iputils-ping iperf3 tcpdump wireguard-tools nftables
 	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libyaml-dev
 	libcmocka-dev dkms sparse cppcheck shellcheck openssl procps
-	gnuplot-nox
+	gnuplot-nox python3 python3-cryptography
 )
 
 missing=()
