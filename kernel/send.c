@@ -28,8 +28,12 @@
 #include "send.h"
 #include "socket.h"
 
-/* sk_pacing_shift of local sockets sending into aegis0: 2^-8 s of data. */
-#define AEGIS_PACING_SHIFT	8
+/*
+ * sk_pacing_shift of local sockets sending into aegis0: 2^-8 s of data,
+ * and 2^-7 s towards a node behind a relay, whose pipeline is longer.
+ */
+#define AEGIS_PACING_SHIFT		8
+#define AEGIS_PACING_SHIFT_RELAYED	7
 
 /*
  * A transmit unit: the first skb of a list of segments (skb->next) carries
@@ -428,9 +432,13 @@ netdev_tx_t aegis_xmit(struct sk_buff *skb, struct net_device *dev)
 	 * rate) below it, and sizes its GSO packets to that (TSQ and TSO
 	 * autosizing, sk_pacing_shift 10). A packet can spend longer than
 	 * that in the crypto pipeline, and the CPUs then idle: allow ~4 ms,
-	 * as mac80211 does for aggregation (docs/performance.md).
+	 * as mac80211 does for aggregation (docs/performance.md). A relayed
+	 * packet also crosses the relay's receive and send paths on its way
+	 * (and its ACK the same back): ~8 ms.
 	 */
-	sk_pacing_shift_update(skb->sk, AEGIS_PACING_SHIFT);
+	sk_pacing_shift_update(skb->sk, rcu_access_pointer(node->via) ?
+					AEGIS_PACING_SHIFT_RELAYED :
+					AEGIS_PACING_SHIFT);
 	if (skb_is_gso(skb)) {
 		segs = skb_gso_segment(skb, 0);
 		if (IS_ERR_OR_NULL(segs)) {
