@@ -686,8 +686,8 @@ def markdown(res, png_name, have_png):
       "library calls).")
     w("- **aegis-relay**: A → B → C, B relays; AES-256-GCM hop keys (A-B, B-C) and "
       "AES-256-GCM end-to-end keys (A-C). A seals each packet end to end for C, and the hop "
-      "layer for B seals only the 47-byte relay block (docs/architecture.md); B opens and "
-      "redoes only that block, C opens it and then the packet.")
+      "layer for B seals only the 47-byte relay block (docs/architecture.md); B opens only "
+      "that block and hands C the end-to-end packet as it is, which C opens like a direct one.")
     w("")
     out.extend(setup_rows)
     w("")
@@ -811,16 +811,16 @@ def observations(res):
     if g.get("tcp1_mbps") and r.get("tcp1_mbps") and g.get("cpu_s_per_gbit") and r.get("cpu_s_per_gbit"):
         out.append(f"Relayed against direct: {r['tcp1_mbps'] / g['tcp1_mbps']:.2f} of the throughput, at "
                    f"{r['cpu_s_per_gbit'] / g['cpu_s_per_gbit']:.2f}x the CPU time per bit. A relayed packet "
-                   "costs four AEAD operations more than a direct one: the hop layer over its 47-byte "
-                   "relay block is sealed at A, opened and sealed again at the relay B, and opened at C. "
-                   "Each is small but costs 8 to 10 us in place in this guest (about half of it a cost "
-                   "per request that does not shrink with the block), against about 90 us for a "
-                   "1,420-byte AES-GCM seal, so the four add about a "
-                   "fifth to the crypto of each packet. The packet also crosses B's IP and UDP receive "
-                   "and send paths, and all three nodes share the guest's two vCPUs (a real relay is "
-                   "another machine). docs/profiling.md has the profile (`make profile`) and the "
-                   "experiment that priced the hop layer: with its AEAD skipped, relay/direct was "
-                   "0.84-0.91 in boots where it was otherwise 0.68-0.75.")
+                   "costs two AEAD operations more than a direct one: the hop layer over its 47-byte "
+                   "relay block is sealed at A and opened at the relay B, which hands C the bare "
+                   "end-to-end packet. Each is small but costs 8 to 10 us in place in this guest (about "
+                   "half of it a cost per request that does not shrink with the block), against about "
+                   "90 us for a 1,420-byte AES-GCM seal. The packet also crosses B's IP and UDP receive "
+                   "and send paths, on the CPU that sent it, and all three nodes share the guest's two "
+                   "vCPUs (a real relay is another machine). A sender to a relayed node may keep about "
+                   "8 ms of data below its socket (sk_pacing_shift 7; 4 ms to a direct node), so that "
+                   "the longer pipeline keeps both vCPUs busy. docs/profiling.md has the profile "
+                   "(`make profile`) and the experiments behind both.")
     runs = cases.get("aegis-relay", {}).get("runs", [])
     mss = [x["tcp_mss"] for x in runs if x.get("tcp_mss")]
     early = [x for x in runs if x.get("tcp_mss") and mss and x["tcp_mss"] > min(mss)
