@@ -18,8 +18,9 @@
 #                  runs (aegis0 otherwise uses the fastest it measured at load)
 #   aegis-relay    aegis0, A -> B -> C, AES-256-GCM hop and end-to-end keys
 # For each: iperf3 TCP 1 and 4 streams, UDP packets/s with 64-byte payloads,
-# ping RTT (average, p99) and guest CPU-seconds per Gbit during the 1-stream
-# TCP run. Each figure is the median of the runs (tools/bench-report.py).
+# ping RTT (average, p99; and the median under the 4-stream load) and guest
+# CPU-seconds per Gbit during the 1-stream TCP run. Each figure is the
+# median of the runs (tools/bench-report.py).
 #
 # Environment:
 #   BENCH_RUNS=N     runs per figure (default 3)
@@ -322,7 +323,20 @@ client() {
 	wait "$spid" 2>/dev/null || true
 	snap tcp1.mib1
 	drops tcp1.drops1
+	# RTT under load: pings 100 ms apart during the 4-stream run, from
+	# 1.5 s in (iperf3 takes a while to start under TCG) to 0.5 s before
+	# its end. Runs shorter than 3 s (quick mode) leave it out.
+	local lpid=
+	if [ "$t" -ge 3 ]; then
+		{
+			read -rt 1.5 -u "$nap_fd" || true
+			timeout $((t + 30)) ping -n -c $(((t - 2) * 10)) -i 0.1 -W 2 "$addr" \
+				>"$d/ping-load.txt" 2>&1 || true
+		} &
+		lpid=$!
+	fi
 	one tcp4 -P 4
+	[ -z "$lpid" ] || wait "$lpid"
 	one udp -u -l 64 -b 0
 	# Let the UDP flood drain (queues, workers) before the next tunnel.
 	read -rt 1 -u "$nap_fd" || true

@@ -45,6 +45,7 @@ METRICS = [
     ("udp_kpps", "UDP64 kpps", "{:.1f}"),
     ("rtt_avg_ms", "RTT avg ms", "{:.3f}"),
     ("rtt_p99_ms", "RTT p99 ms", "{:.3f}"),
+    ("rtt_load_ms", "RTT loaded ms", "{:.1f}"),
     ("cpu_s_per_gbit", "CPU s/Gbit", "{:.1f}"),
     ("cpu_busy_pct", "CPU busy %", "{:.0f}"),
 ]
@@ -205,6 +206,7 @@ def ping_result(path):
     p99 = s[max(0, math.ceil(0.99 * len(s)) - 1)]  # nearest rank
     m = re.search(r"(\d+) packets transmitted", text)
     return {"rtt_avg_ms": statistics.fmean(times), "rtt_p99_ms": p99,
+            "rtt_median_ms": statistics.median(times),
             "rtt_min_ms": s[0], "rtt_max_ms": s[-1], "replies": len(times),
             "sent": int(m.group(1)) if m else None}, None
 
@@ -286,6 +288,14 @@ def one_run(d):
     if e:
         errors.append("ping: " + e)
     run.update(r)
+    # Under load: only in runs of 3 s or more (bench-guest.sh).
+    if os.path.exists(os.path.join(d, "ping-load.txt")):
+        r, e = ping_result(os.path.join(d, "ping-load.txt"))
+        if e:
+            errors.append("ping under load: " + e)
+        else:
+            run.update(rtt_load_ms=r["rtt_median_ms"], rtt_load_max_ms=r["rtt_max_ms"],
+                       rtt_load_replies=r["replies"], rtt_load_sent=r["sent"])
     if errors:
         run["errors"] = errors
     return run
@@ -586,6 +596,10 @@ def markdown(res, png_name, have_png):
       "(`-u -l 64 -b 0`); thousands of datagrams per second *received* (sent minus lost).")
     w("- **RTT avg / p99**: ping through the tunnel, 10 ms apart; p99 is the nearest-rank "
       "99th percentile of the individual times.")
+    w("- **RTT loaded**: the median ping time, 100 ms apart, while the 4-stream TCP run "
+      "fills the tunnel (from 1.5 s into the run to about 0.5 s before its end): how much "
+      "the tunnel's queues add to the latency of other traffic under load (bufferbloat). "
+      "Under TCG every queue drains slowly, so read it against the other tunnels only.")
     w("- **TCP 1 retr**: TCP retransmissions during the 1-stream run (iperf3's count on the "
       "sender). The underlay is a loss-free veth, so a retransmission means the tunnel "
       "dropped, reordered or delayed packets (see the counters under Method).")
@@ -831,6 +845,18 @@ def observations(res):
                    f"(MSS {max(mss)}): its first full-size segments got \"fragmentation needed\" and were "
                    f"sent again ({', '.join(str(x['tcp1_retransmits']) for x in early)} retransmission(s)); "
                    f"later runs start at MSS {min(mss)}, with none.")
+    loaded = [(c, med[c]) for c in ORDER if med.get(c, {}).get("rtt_load_ms") is not None]
+    if loaded:
+        out.append("Latency under load (RTT loaded, median ping while 4 TCP streams fill the tunnel, "
+                   "against the idle RTT average): " +
+                   "; ".join(f"{c} {m['rtt_load_ms']:.1f} ms ({m['rtt_load_ms'] / m['rtt_avg_ms']:.0f}x idle, "
+                             f"at {m['tcp4_mbps']:.0f} Mbit/s)"
+                             for c, m in loaded if m.get("rtt_avg_ms") and m.get("tcp4_mbps")) +
+                   ". IPsec encrypts in the sending context, so a ping never waits behind other "
+                   "packets (the streams wait in their sockets instead); WireGuard and aegis0 queue "
+                   "packets for their crypto workers, and a ping waits behind what is queued: "
+                   "WireGuard's held more here, and aegis0 lets a TCP sender keep only a few "
+                   "milliseconds of data below it (sk_pacing_shift, docs/architecture.md).")
     wg = med.get("wireguard", {}).get("rtt_avg_ms")
     ac = med.get("aegis-chacha", {}).get("rtt_avg_ms")
     if wg and ac and wg > 3 * ac:
