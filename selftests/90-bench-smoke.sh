@@ -5,8 +5,9 @@
 # tools/bench-guest.sh, in BENCH_QUICK mode (1 run of 1 s) in this guest,
 # and checks that it prints the ratio line with numbers and that every
 # tunnel (veth, WireGuard, IPsec ESP-in-UDP, aegis0 AES-GCM, ChaCha20 with
-# both implementations, and relayed) carried data; then make profile's mode
-# (BENCH_PROFILE) on aegis0. Figures are not judged: it is a smoke test.
+# both implementations, and relayed) carried data; then a 3 s run of aegis0
+# that takes the RTT under load, and make profile's mode (BENCH_PROFILE) on
+# aegis0. Figures are not judged: it is a smoke test.
 # shellcheck source=SCRIPTDIR/lib.sh
 . "$(dirname "$0")/lib.sh"
 tmp=$(mktemp -d)
@@ -41,6 +42,21 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
+# RTT under load is taken only in runs of 3 s or more: one such run of
+# aegis0, whose pings during the 4-stream run must come back.
+rc=0
+BENCH_RUNS=1 BENCH_TIME=3 BENCH_PINGS=20 BENCH_CASES=aegis-gcm BENCH_OUT="$tmp/load.json" \
+	bash tools/bench-guest.sh >"$tmp/lout" 2>&1 || rc=$?
+[ "$rc" = 0 ] || fail "tools/bench-guest.sh BENCH_TIME=3 exited with status $rc: $(tail -n 5 "$tmp/lout")"
+loaded=$(python3 -c '
+import json, sys
+run = json.load(open(sys.argv[1]))["cases"]["aegis-gcm"]["runs"][0]
+print(run.get("rtt_load_replies", 0), run.get("rtt_load_sent", 0), run.get("rtt_load_ms", "n/a"))' "$tmp/load.json")
+read -r lrep lsent lms <<<"$loaded"
+if [ "$lrep" -eq 0 ] || [ "$lrep" -lt $((lsent / 2)) ]; then
+	fail "RTT under load: $lrep of $lsent pings came back during the 4-stream run"
+fi
+
 # make profile's mode: a short trace of aegis0, in which every packet sent
 # was sealed once (aegis_seal is among the traced functions, so a renamed
 # stage shows up here), and a report that lists it.
@@ -54,4 +70,4 @@ cat "$tmp/report"
 seal=$(awk '$1 == "aegis_seal" { print $3 }' "$tmp/report")
 python3 -c "import sys; sys.exit(0 if 0.8 <= float(sys.argv[1]) <= 1.2 else 1)" "${seal:-0}" ||
 	fail "profile: aegis_seal calls per packet sent should be about 1, not '${seal:-missing}'"
-log "bench smoke ok: $last; profile: aegis_seal $seal calls per packet"
+log "bench smoke ok: $last; RTT under load $lms ms ($lrep of $lsent pings); profile: aegis_seal $seal calls per packet"
