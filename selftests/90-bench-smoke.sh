@@ -51,7 +51,8 @@ BENCH_RUNS=1 BENCH_TIME=3 BENCH_PINGS=20 BENCH_CASES=aegis-gcm BENCH_OUT="$tmp/l
 loaded=$(python3 -c '
 import json, sys
 run = json.load(open(sys.argv[1]))["cases"]["aegis-gcm"]["runs"][0]
-print(run.get("rtt_load_replies", 0), run.get("rtt_load_sent", 0), run.get("rtt_load_ms", "n/a"))' "$tmp/load.json")
+ms = run.get("rtt_load_ms")
+print(run.get("rtt_load_replies", 0), run.get("rtt_load_sent", 0), "n/a" if ms is None else f"{ms:.1f}")' "$tmp/load.json")
 read -r lrep lsent lms <<<"$loaded"
 if [ "$lrep" -eq 0 ] || [ "$lrep" -lt $((lsent / 2)) ]; then
 	fail "RTT under load: $lrep of $lsent pings came back during the 4-stream run"
