@@ -292,15 +292,14 @@ static void aegis_node_update_endpoint(struct aegis_node *node,
 void aegis_node_rx_from(struct aegis_node *node,
 			const union aegis_sockaddr *remote)
 {
-	struct aegis_node *via;
+	/* BH is off: the NAPI poll, or a relay's receive softirq. */
+	struct aegis_node *via = rcu_dereference_bh(node->via);
 
-	rcu_read_lock_bh();
-	via = rcu_dereference_bh(node->via);
 	if (!via)
 		aegis_node_update_endpoint(node, remote);
 	else if (aegis_node_at(via, remote))
-		WRITE_ONCE(via->last_rx_ns, ktime_get_boottime_ns());
-	rcu_read_unlock_bh();
+		/* Set by aegis_rx_accept() for this very packet. */
+		WRITE_ONCE(via->last_rx_ns, READ_ONCE(node->last_rx_ns));
 }
 
 void aegis_node_count_drop(struct aegis_node *node, enum aegis_drop_attr why)

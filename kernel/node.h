@@ -141,6 +141,7 @@ void aegis_node_count_tx(struct aegis_node *node, unsigned int len);
  * node behind a relay does not: its packets arrive from the relay, which
  * hands them on without a layer of its own (relay.c), and the relay is
  * counted alive (last_rx_ns) when @remote is the relay's endpoint.
+ * Called with BH disabled, after aegis_rx_accept().
  */
 void aegis_node_rx_from(struct aegis_node *node,
 			const union aegis_sockaddr *remote);

@@ -13,9 +13,8 @@ tmp=$(mktemp -d)
 
 dp_relay_line
 
-ip netns exec n2 tcpdump -U -n -i v21 -w "$tmp/b.pcap" udp 2>/dev/null &
-tpid=$!
-sleep 1
+dp_capture 2 v21 udp "$tmp/b.pcap"
+tpid=$DP_CAPTURE_PID
 marker=72656c6179706c61696e746578746d6b # "relayplaintextmk"
 ip netns exec n1 ping -c 5 -i 0.1 -W 2 -p "$marker" 100.64.0.3 >/dev/null || fail "ping 1 -> 3 via 2"
 ip netns exec n3 ping -c 3 -i 0.1 -W 2 fd00:64::1 >/dev/null || fail "ping6 3 -> 1 via 2"
@@ -79,9 +78,8 @@ log "last hop: bare end-to-end packets, 63 bytes smaller; no roaming to the rela
 # more from 1.
 replay_frames() {
 	local at=$1 from=$2 ifc=$3 addr=$4 owner=$5 pcap=$tmp/replay-$1.pcap tpid n rx3 rp au drp dau
-	ip netns exec "n$at" tcpdump -U -n -i "$ifc" -w "$pcap" "udp and dst port $((5100 + at))" 2>/dev/null &
-	tpid=$!
-	sleep 1
+	dp_capture "$at" "$ifc" "udp and dst port $((5100 + at))" "$pcap"
+	tpid=$DP_CAPTURE_PID
 	ip netns exec n1 ping -c 10 -i 0.05 100.64.0.3 >/dev/null || fail "ping 1 -> 3 for the capture at $at"
 	sleep 0.5
 	kill $tpid; wait $tpid 2>/dev/null || true
@@ -109,12 +107,14 @@ ip netns exec n1 ping -c 3 -i 0.1 -W 1 100.64.0.3 >/dev/null && fail "relay for 
 ip netns exec n2 aegisctl node set aegis0 "$(dp_id 1)" relay on
 
 # Forged frames (not from an authenticated neighbour) are never forwarded.
+dp_capture 2 v23 "udp and dst port 5103" "$tmp/forged.pcap"
+tpid=$DP_CAPTURE_PID
 ip netns exec n1 udpprobe fuzz 10.201.2.2 5102 2000 7 >/dev/null
-ip netns exec n2 tcpdump -n -i v23 -c 1 udp >/dev/null 2>&1 &
-tpid=$!
-sleep 1
-kill $tpid 2>/dev/null && log "no forwarding of forged frames" || fail "forged frames were forwarded to 3"
-wait $tpid 2>/dev/null || true
+sleep 0.5
+kill $tpid; wait $tpid 2>/dev/null || true
+n=$(tcpdump -n -r "$tmp/forged.pcap" 2>/dev/null | wc -l)
+[ "$n" = 0 ] || fail "forged frames were forwarded to 3 ($n datagrams from 2 to 3)"
+log "no forwarding of forged frames"
 
 # A loop: 2 thinks 3 is behind 1, 1 thinks 3 is behind 2.
 ip netns exec n2 aegisctl node set aegis0 "$(dp_id 3)" via "$(dp_id 1)"
