@@ -95,7 +95,9 @@ static int aegis_nl_put_stats(struct sk_buff *skb, struct aegis_node *node)
 	nest = nla_nest_start(skb, AEGIS_NODE_A_DROPS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = AEGIS_DROP_A_UNSPEC + 1; i < AEGIS_DROP_A_PAD; i++) {
+	for (i = AEGIS_DROP_A_UNSPEC + 1; i <= AEGIS_DROP_A_MAX; i++) {
+		if (i == AEGIS_DROP_A_PAD)
+			continue;
 		if (nla_put_u64_64bit(skb, i, atomic64_read(&node->drops[i]),
 				      AEGIS_DROP_A_PAD))
 			return -EMSGSIZE;

@@ -10,7 +10,9 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 #include <net/udp.h>
 
@@ -28,12 +30,14 @@
  * A receive unit: one data packet.
  * @key:	the key its receiver index named (ref held).
  * @err:	the result of opening it.
+ * @ecn:	the ECN field of its outer header.
  */
 struct aegis_rx_cb {
 	struct aegis_key *key;
 	u64 counter;
 	atomic_t state;
 	int err;
+	u8 ecn;
 };
 
 static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
@@ -106,9 +110,22 @@ static const void *aegis_rx_inner_saddr(struct sk_buff *skb, int *family)
 	return NULL;
 }
 
+/*
+ * Combine the outer header's ECN field @outer with the inner packet's
+ * (RFC 6040): a congestion mark on the way is kept, by marking the inner
+ * packet CE. A packet marked CE whose sender does not do ECN cannot carry
+ * the mark: it is dropped, as the congested router would have. Returns
+ * false then (@skb not consumed).
+ */
+static bool aegis_rx_ecn(struct sk_buff *skb, u8 outer)
+{
+	return INET_ECN_decapsulate(skb, outer,
+				    ip_tunnel_get_dsfield(ip_hdr(skb), skb)) <= 1;
+}
+
 static void aegis_rx_deliver(struct aegis_device *aegis,
 			     struct aegis_node *node, struct napi_struct *napi,
-			     struct sk_buff *skb)
+			     struct sk_buff *skb, u8 ecn)
 {
 	struct net_device *dev = aegis->dev;
 	const void *saddr;
@@ -130,6 +147,12 @@ static void aegis_rx_deliver(struct aegis_device *aegis,
 			net_dbg_ratelimited("%s: %pI6c is not allowed from this node\n",
 					    dev->name, saddr);
 		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_RPF);
+		return;
+	}
+	if (unlikely(!aegis_rx_ecn(skb, ecn))) {
+		net_dbg_ratelimited("%s: congestion mark on a packet that is not ECN-capable\n",
+				    dev->name);
+		aegis_rx_drop(aegis, node, skb, AEGIS_DROP_A_ECN);
 		return;
 	}
 	memset(skb->cb, 0, sizeof(skb->cb));
@@ -176,7 +199,7 @@ bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
 /* Strip header and tag of an opened data packet; deliver what is left. */
 static void aegis_rx_payload(struct aegis_device *aegis,
 			     struct aegis_node *node, struct napi_struct *napi,
-			     struct sk_buff *skb)
+			     struct sk_buff *skb, u8 ecn)
 {
 	__skb_pull(skb, AEGIS_HDR_LEN);
 	if (unlikely(pskb_trim(skb, skb->len - AEGIS_TAG_LEN))) {
@@ -187,7 +210,7 @@ static void aegis_rx_payload(struct aegis_device *aegis,
 		consume_skb(skb);	/* keepalive */
 		return;
 	}
-	aegis_rx_deliver(aegis, node, napi, skb);
+	aegis_rx_deliver(aegis, node, napi, skb, ecn);
 }
 
 /* Serial stage of one unit, in ring order. Consumes it. */
@@ -206,7 +229,7 @@ static void aegis_rx_finish(struct aegis_device *aegis, struct napi_struct *napi
 		goto out;
 	if (aegis_rx_source(skb, &from))
 		aegis_node_rx_from(node, &from);
-	aegis_rx_payload(aegis, node, napi, skb);
+	aegis_rx_payload(aegis, node, napi, skb, cb.ecn);
 out:
 	aegis_key_put(cb.key);
 }
@@ -379,6 +402,8 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	struct aegis_key *key;
 	u64 counter;
 	int ret;
+	/* The outer IP header is still where the network header points. */
+	u8 ecn = ip_tunnel_get_dsfield(ip_hdr(skb), skb) & INET_ECN_MASK;
 
 	key = aegis_rx_key(aegis, skb, &counter);
 	if (unlikely(!key)) {
@@ -388,12 +413,13 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	}
 	/* Relay packets are forwarded (or dropped) right there. */
 	if (skb->data[0] & AEGIS_RELAY_BIT) {
-		aegis_relay_rcv(aegis, key, counter, skb);
+		aegis_relay_rcv(aegis, key, counter, ecn, skb);
 		return;
 	}
 	memset(cb, 0, sizeof(*cb));
 	cb->key = key;
 	cb->counter = counter;
+	cb->ecn = ecn;
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;

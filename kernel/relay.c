@@ -71,9 +71,13 @@ void aegis_relay_module_exit(void)
  * like one off the wire. The last hop has no hop layer, so it costs
  * neither a seal here nor an open there. When our route puts the
  * destination behind another relay, the hop layer is redone for that one.
+ * Either way the packet leaves with the ECN field it arrived with: a relay
+ * is a router on the path of the origin's outer header, and hands on the
+ * congestion marks it got (RFC 6040).
  */
 static void aegis_relay_send(struct aegis_device *aegis,
-			     struct aegis_crypt_scratch *s, struct sk_buff *skb)
+			     struct aegis_crypt_scratch *s, struct sk_buff *skb,
+			     u8 ecn)
 {
 	const struct aegis_relay_hdr *rh = (const void *)skb->data;
 	struct aegis_node *dst, *hop;
@@ -97,7 +101,7 @@ static void aegis_relay_send(struct aegis_device *aegis,
 	hop = rcu_dereference_bh(dst->via);
 	if (!hop) {
 		__skb_pull(skb, AEGIS_RELAY_HDR_LEN);
-		aegis_tx_xmit(aegis, dst, dst, skb);
+		aegis_tx_xmit(aegis, dst, dst, skb, ecn);
 		goto out;
 	}
 	why = AEGIS_DROP_A_NO_ROUTE;
@@ -116,7 +120,7 @@ static void aegis_relay_send(struct aegis_device *aegis,
 	if (unlikely(aegis_seal_relay(s, key, skb, counter)))
 		goto err_drop;
 	/* Not our traffic for @dst: only the hop counts it. */
-	aegis_tx_xmit(aegis, hop, hop, skb);
+	aegis_tx_xmit(aegis, hop, hop, skb, ecn);
 	goto out;
 
 err_drop:
@@ -131,7 +135,8 @@ out:
 /* An authenticated relay packet from neighbour @from. */
 static void aegis_relay_forward(struct aegis_device *aegis,
 				struct aegis_crypt_scratch *s,
-				struct aegis_node *from, struct sk_buff *skb)
+				struct aegis_node *from, struct sk_buff *skb,
+				u8 ecn)
 {
 	struct aegis_relay_hdr *rh;
 
@@ -159,7 +164,7 @@ static void aegis_relay_forward(struct aegis_device *aegis,
 	skb_scrub_packet(skb, true);
 	/* Not an IP packet: any checksum offload state is the old datagram's. */
 	skb->ip_summed = CHECKSUM_NONE;
-	aegis_relay_send(aegis, s, skb);
+	aegis_relay_send(aegis, s, skb, ecn);
 }
 
 /*
@@ -196,7 +201,7 @@ static int aegis_relay_check(struct aegis_device *aegis, struct sk_buff *skb)
 }
 
 void aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
-		     u64 counter, struct sk_buff *skb)
+		     u64 counter, u8 ecn, struct sk_buff *skb)
 {
 	struct aegis_crypt_scratch *s;
 	union aegis_sockaddr from;
@@ -209,7 +214,7 @@ void aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
 	if (aegis_rx_accept(aegis, key, counter, err, skb)) {
 		if (aegis_rx_source(skb, &from))
 			aegis_node_rx_from(key->node, &from);
-		aegis_relay_forward(aegis, s, key->node, skb);
+		aegis_relay_forward(aegis, s, key->node, skb, ecn);
 	}
 	local_bh_enable();
 	aegis_key_put(key);

@@ -17,10 +17,11 @@ void aegis_relay_module_exit(void);
 
 /*
  * A relay packet from @key's node, @skb at its data header, @counter its
- * hop counter. Opens the hop layer and forwards the packet, or drops it
- * and counts why. Consumes @skb and the reference on @key.
+ * hop counter, @ecn its outer header's ECN field. Opens the hop layer and
+ * forwards the packet, or drops it and counts why. Consumes @skb and the
+ * reference on @key.
  */
 void aegis_relay_rcv(struct aegis_device *aegis, struct aegis_key *key,
-		     u64 counter, struct sk_buff *skb);
+		     u64 counter, u8 ecn, struct sk_buff *skb);
 
 #endif /* _AEGIS_RELAY_H */

@@ -15,7 +15,9 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <net/icmp.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
+#include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 
 #include "crypto.h"
@@ -44,6 +46,8 @@
  *		NULL (ref held).
  * @counter, @hop_counter: counters of the first segment; segment i uses
  *		counter + i.
+ * @err, @ecn:	each segment's own: the result of sealing it (0 or a
+ *		negative errno), and the ECN field of its outer header.
  */
 struct aegis_tx_cb {
 	struct aegis_node *node;
@@ -52,7 +56,8 @@ struct aegis_tx_cb {
 	u64 counter;
 	u64 hop_counter;
 	atomic_t state;
-	int err;
+	s16 err;	/* the skb's cb has no room for an int and @ecn */
+	u8 ecn;
 };
 
 static inline struct aegis_tx_cb *aegis_tx_cb(struct sk_buff *skb)
@@ -178,6 +183,13 @@ static int aegis_tx_seal_one(struct aegis_crypt_scratch *s,
 	struct aegis_relay_hdr *rh;
 	int ret;
 
+	/*
+	 * The outer header carries the inner packet's ECN field, so that a
+	 * congested router on the way can mark it instead of dropping it
+	 * (RFC 6040), never its DSCP. As in Linux's own tunnels, an inner CE
+	 * goes out as ECT(0): the mark stays on the inner packet.
+	 */
+	aegis_tx_cb(skb)->ecn = ip_tunnel_ecn_encap(0, ip_hdr(skb), skb);
 	/* Resolve the checksum before the packet is sealed. */
 	if (skb->ip_summed == CHECKSUM_PARTIAL && skb_checksum_help(skb))
 		return -EINVAL;
@@ -216,12 +228,12 @@ void aegis_tx_worker(struct work_struct *work)
 }
 
 void aegis_tx_xmit(struct aegis_device *aegis, struct aegis_node *hop,
-		   struct aegis_node *node, struct sk_buff *skb)
+		   struct aegis_node *node, struct sk_buff *skb, u8 ecn)
 {
 	unsigned int len = skb->len;
 
 	memset(skb->cb, 0, sizeof(skb->cb));
-	if (unlikely(aegis_sock_send(aegis, hop, skb))) {
+	if (unlikely(aegis_sock_send(aegis, hop, skb, ecn))) {
 		aegis_node_count_drop(hop, AEGIS_DROP_A_NO_ROUTE);
 		DEV_STATS_INC(aegis->dev, tx_carrier_errors);
 		return;
@@ -253,7 +265,7 @@ static void aegis_tx_send(struct aegis_device *aegis, struct sk_buff *first)
 			kfree_skb(skb);
 			continue;
 		}
-		aegis_tx_xmit(aegis, hop, cb.node, skb);
+		aegis_tx_xmit(aegis, hop, cb.node, skb, aegis_tx_cb(skb)->ecn);
 	}
 	aegis_key_put(cb.hop_key);
 	aegis_key_put(cb.key);

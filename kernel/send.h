@@ -20,10 +20,11 @@ struct aegis_data_hdr *aegis_tx_push_hdr(struct sk_buff *skb,
 					 u8 flags);
 /*
  * Put one sealed packet for @node on the wire to @hop (@node itself, or
- * the relay it goes through), and count it. Consumes @skb.
+ * the relay it goes through), with @ecn in the outer header's ECN field,
+ * and count it. Consumes @skb.
  */
 void aegis_tx_xmit(struct aegis_device *aegis, struct aegis_node *hop,
-		   struct aegis_node *node, struct sk_buff *skb);
+		   struct aegis_node *node, struct sk_buff *skb, u8 ecn);
 /* A node's transmit drain, on its transmit CPU. */
 void aegis_tx_work(struct work_struct *work);
 /* The encrypt workers' work function (queue.h). */

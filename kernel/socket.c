@@ -176,7 +176,8 @@ u16 aegis_sock_port(struct aegis_device *aegis)
 }
 
 static int aegis_send4(struct aegis_node *node, struct sock *sk,
-		       struct sk_buff *skb, const struct aegis_endpoint *ep)
+		       struct sk_buff *skb, const struct aegis_endpoint *ep,
+		       u8 ecn)
 {
 	struct flowi4 fl4 = {
 		.daddr		= ep->remote.in4.sin_addr.s_addr,
@@ -197,14 +198,15 @@ static int aegis_send4(struct aegis_node *node, struct sock *sk,
 		}
 		dst_cache_set_ip4(&node->dst_cache, &rt->dst, fl4.saddr);
 	}
-	udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, 0,
+	udp_tunnel_xmit_skb(rt, sk, skb, fl4.saddr, fl4.daddr, ecn,
 			    ip4_dst_hoplimit(&rt->dst), 0, fl4.fl4_sport,
 			    fl4.fl4_dport, false, false);
 	return 0;
 }
 
 static int aegis_send6(struct aegis_node *node, struct sock *sk,
-		       struct sk_buff *skb, const struct aegis_endpoint *ep)
+		       struct sk_buff *skb, const struct aegis_endpoint *ep,
+		       u8 ecn)
 {
 #if IS_ENABLED(CONFIG_IPV6)
 	struct flowi6 fl6 = {
@@ -231,7 +233,7 @@ static int aegis_send6(struct aegis_node *node, struct sock *sk,
 		}
 		dst_cache_set_ip6(&node->dst_cache, dst, &fl6.saddr);
 	}
-	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl6.saddr, &fl6.daddr, 0,
+	udp_tunnel6_xmit_skb(dst, sk, skb, skb->dev, &fl6.saddr, &fl6.daddr, ecn,
 			     ip6_dst_hoplimit(dst), 0, fl6.fl6_sport,
 			     fl6.fl6_dport, false);
 	return 0;
@@ -242,7 +244,7 @@ static int aegis_send6(struct aegis_node *node, struct sock *sk,
 }
 
 int aegis_sock_send(struct aegis_device *aegis, struct aegis_node *node,
-		    struct sk_buff *skb)
+		    struct sk_buff *skb, u8 ecn)
 {
 	struct aegis_endpoint ep;
 	struct aegis_sock *as;
@@ -263,6 +265,6 @@ int aegis_sock_send(struct aegis_device *aegis, struct aegis_node *node,
 	skb->dev = aegis->dev;
 	skb->mark = 0;
 	if (ep.remote.addr.sa_family == AF_INET)
-		return aegis_send4(node, as->sk, skb, &ep);
-	return aegis_send6(node, as->sk, skb, &ep);
+		return aegis_send4(node, as->sk, skb, &ep, ecn);
+	return aegis_send6(node, as->sk, skb, &ep, ecn);
 }

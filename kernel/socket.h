@@ -29,10 +29,11 @@ void aegis_sock_detach(struct aegis_device *aegis);
 /* Local port of the attached socket, 0 if none. Under conf_lock or RCU. */
 u16 aegis_sock_port(struct aegis_device *aegis);
 /*
- * Send @skb (which starts at our data header) to @node's endpoint. Consumes
+ * Send @skb (which starts at our data header) to @node's endpoint, with
+ * @ecn as the outer header's ECN field (its DSCP is always 0). Consumes
  * the skb. Called under rcu_read_lock_bh().
  */
 int aegis_sock_send(struct aegis_device *aegis, struct aegis_node *node,
-		    struct sk_buff *skb);
+		    struct sk_buff *skb, u8 ecn);
 
 #endif /* _AEGIS_SOCKET_H */

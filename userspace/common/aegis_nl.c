@@ -42,7 +42,7 @@ static const char *const drop_attr_names[AEGIS_DROP_A_MAX + 1] = {
 	N(AEGIS_DROP_A_NO_ROUTE), N(AEGIS_DROP_A_RPF), N(AEGIS_DROP_A_HOP_LIMIT),
 	N(AEGIS_DROP_A_MALFORMED), N(AEGIS_DROP_A_KEY_EXPIRED),
 	N(AEGIS_DROP_A_RELAY_DENIED), N(AEGIS_DROP_A_QUEUE_FULL),
-	N(AEGIS_DROP_A_PAD),
+	N(AEGIS_DROP_A_PAD), N(AEGIS_DROP_A_ECN),
 };
 
 static const char *const key_names[AEGIS_KEY_A_MAX + 1] = {
@@ -201,6 +201,7 @@ const char *aegis_drop_name(unsigned int drop)
 		[AEGIS_DROP_A_KEY_EXPIRED] = "key-expired",
 		[AEGIS_DROP_A_RELAY_DENIED] = "relay-denied",
 		[AEGIS_DROP_A_QUEUE_FULL] = "queue-full",
+		[AEGIS_DROP_A_ECN] = "ecn",
 	};
 
 	return drop < sizeof(names) / sizeof(names[0]) ? names[drop] : NULL;

@@ -547,9 +547,12 @@ static void test_names(void **state)
 	assert_null(aegis_cmd_name(AEGIS_CMD_UNSPEC));
 	assert_null(aegis_cmd_name(AEGIS_CMD_MAX + 1));
 	assert_string_equal(aegis_cmd_name(AEGIS_CMD_NTF_REKEY), "rekey");
-	for (i = AEGIS_DROP_A_REPLAY; i < AEGIS_DROP_A_PAD; i++)
-		assert_non_null(aegis_drop_name(i));
+	for (i = AEGIS_DROP_A_REPLAY; i <= AEGIS_DROP_A_MAX; i++)
+		if (i != AEGIS_DROP_A_PAD)
+			assert_non_null(aegis_drop_name(i));
 	assert_null(aegis_drop_name(AEGIS_DROP_A_PAD));
+	assert_string_equal(aegis_drop_name(AEGIS_DROP_A_ECN), "ecn");
+	assert_null(aegis_drop_name(AEGIS_DROP_A_MAX + 1));
 	assert_string_equal(aegis_cipher_name(AEGIS_CIPHER_AES_GCM), "aes-gcm");
 	assert_null(aegis_cipher_name(99));
 	assert_string_equal(aegis_slot_name(AEGIS_KEY_SLOT_SECONDARY), "secondary");

@@ -145,6 +145,7 @@ enum aegis_drop_attr {
 	AEGIS_DROP_A_RELAY_DENIED,	/* relay frame from a non-relay neighbour */
 	AEGIS_DROP_A_QUEUE_FULL,	/* the node's or the device's queue was full */
 	AEGIS_DROP_A_PAD,
+	AEGIS_DROP_A_ECN,		/* congestion mark on a packet not ECN-capable */
 	__AEGIS_DROP_A_MAX
 };
 #define AEGIS_DROP_A_MAX (__AEGIS_DROP_A_MAX - 1)

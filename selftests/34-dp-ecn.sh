@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ECN through the tunnel (RFC 6040): the outer header carries the inner
+# packet's ECN field and never its DSCP; a congestion mark (CE) put on the
+# outer header on the way reaches the inner packet, also through a relay;
+# a CE mark on a packet whose sender does not do ECN drops it, counted as
+# `ecn`; and an ECN-capable TCP flow across a congested, ECN-marking
+# underlay (fq_codel) slows down on the marks instead of losing packets.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/dp.sh"
+tmp=$(mktemp -d)
+
+# count PCAP FILTER: packets in PCAP that match FILTER.
+count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
+
+# ce_on_path NODE IF PORT [6]: every UDP datagram NODE sends out of IF to
+# PORT leaves with its ECN field set to CE, as a congested router would
+# mark it (tc pedit; IPv4 then gets its header checksum fixed).
+ce_on_path() {
+	ip netns exec "n$1" tc qdisc add dev "$2" clsact
+	if [ "${4:-4}" = 6 ]; then
+		ip netns exec "n$1" tc filter add dev "$2" egress protocol ipv6 prio 1 u32 \
+			match ip6 protocol 17 0xff match ip6 dport "$3" 0xffff \
+			action pedit ex munge ip6 traffic_class set 0x03 retain 0x03
+	else
+		ip netns exec "n$1" tc filter add dev "$2" egress protocol ip prio 1 u32 \
+			match ip protocol 17 0xff match ip dport "$3" 0xffff \
+			action pedit ex munge ip tos set 0x03 retain 0x03 pipe action csum ip
+	fi
+}
+
+# inner_ce SRC DST: SRC pings DST's overlay address 10 times with ECT(0);
+# prints how many of the echo requests arrived in DST's aegis0 marked CE.
+inner_ce() {
+	local pcap=$tmp/inner-$1-$2.pcap pid
+	dp_capture "$2" aegis0 icmp "$pcap"
+	pid=$DP_CAPTURE_PID
+	ip netns exec "n$1" ping -c 10 -i 0.05 -W 2 -Q 0x02 "100.64.0.$2" >/dev/null ||
+		fail "ping $1 -> $2 with ECT(0), CE on the path"
+	sleep 0.5
+	kill "$pid"; wait "$pid" 2>/dev/null || true
+	count "$pcap" "icmp[icmptype] = icmp-echo and ip[1] & 3 = 3"
+}
+
+dp_two_nodes
+
+# 1. Outer ECN field = inner's; DSCP stays behind. EF (0xb8) + ECT(0) inside.
+dp_capture 2 v21 "udp and dst port 5102" "$tmp/copy.pcap"
+tpid=$DP_CAPTURE_PID
+ip netns exec n1 ping -c 10 -i 0.05 -Q 0xba 100.64.0.2 >/dev/null || fail "ping with ECT(0)"
+ip netns exec n1 ping -c 10 -i 0.05 -Q 0xb9 fd00:64::2 >/dev/null || fail "ping6 with ECT(1)"
+ip netns exec n1 ping -c 10 -i 0.05 -Q 0xbb 100.64.0.2 >/dev/null || fail "ping with CE"
+ip netns exec n1 ping -c 10 -i 0.05 -Q 0xb8 100.64.0.2 >/dev/null || fail "ping without ECN"
+sleep 0.5
+kill "$tpid"; wait "$tpid" 2>/dev/null || true
+ect0=$(count "$tmp/copy.pcap" "ip[1] = 0x02")
+ect1=$(count "$tmp/copy.pcap" "ip[1] = 0x01")
+dscp=$(count "$tmp/copy.pcap" "ip[1] & 0xfc != 0")
+ce=$(count "$tmp/copy.pcap" "ip[1] & 3 = 3")
+# ECT(0) pings, and CE ones (which go out as ECT(0): the mark stays inside).
+[ "$ect0" -ge 20 ] || fail "$ect0 outer ECT(0) packets for 20 inner ECT(0) and CE ones"
+[ "$ect1" -ge 10 ] || fail "$ect1 outer ECT(1) packets for 10 inner ECT(1) ones"
+[ "$ce" = 0 ] || fail "$ce outer packets marked CE by the sender"
+[ "$dscp" = 0 ] || fail "$dscp outer packets carry the inner DSCP"
+log "outer ECN copied ($ect0 ECT(0), $ect1 ECT(1), no CE), DSCP never"
+
+# 2. CE on the underlay reaches the inner packet; not-ECT ones are dropped.
+ce_on_path 1 v12 5102
+ce=$(inner_ce 1 2)
+[ "$ce" -ge 10 ] || fail "$ce of 10 echo requests arrived marked CE"
+before=$(dp_stat 2 1 drops.ecn)
+rx=$(dp_stat 2 1 rx_packets)
+if ip netns exec n1 ping -c 5 -i 0.1 -W 1 -Q 0 100.64.0.2 >/dev/null; then
+	fail "a packet not ECN-capable with CE on the path was delivered"
+fi
+dropped=$(($(dp_stat 2 1 drops.ecn) - before))
+[ "$dropped" -ge 5 ] || fail "$dropped of 5 CE-marked not-ECT packets counted as ecn drops"
+[ "$(dp_stat 2 1 rx_packets)" -ge $((rx + 5)) ] || fail "the dropped packets were not authenticated first"
+ip netns exec n2 aegisctl node show aegis0 "$(dp_id 1)" | grep -q "ecn $dropped" ||
+	fail "aegisctl does not show the ecn drops: $(ip netns exec n2 aegisctl node show aegis0 "$(dp_id 1)")"
+log "CE on the path: $ce inner packets marked CE, $dropped not-ECT ones dropped (ecn)"
+ip netns exec n1 tc qdisc del dev v12 clsact
+
+# 3. The same over an IPv6 underlay (nodes 3 and 4): traffic class.
+dp_node 3 udp6
+dp_node 4 udp6
+dp_wire 3 4
+dp_pair 3 4 6
+dp_capture 4 v43 "ip6 and udp and dst port 5104" "$tmp/copy6.pcap"
+tpid=$DP_CAPTURE_PID
+ip netns exec n3 ping -c 10 -i 0.05 -Q 0xba 100.64.0.4 >/dev/null || fail "ping with ECT(0) over IPv6"
+sleep 0.5
+kill "$tpid"; wait "$tpid" 2>/dev/null || true
+ect0=$(count "$tmp/copy6.pcap" "ip6[1] & 0x30 = 0x20")
+dscp=$(count "$tmp/copy6.pcap" "ip6[0] & 0x0f != 0 or ip6[1] & 0xc0 != 0")
+[ "$ect0" -ge 10 ] || fail "$ect0 outer IPv6 ECT(0) packets for 10 inner ones"
+[ "$dscp" = 0 ] || fail "$dscp outer IPv6 packets carry the inner DSCP"
+ce_on_path 3 v34 5104 6
+ce=$(inner_ce 3 4)
+[ "$ce" -ge 10 ] || fail "$ce of 10 echo requests arrived marked CE over IPv6"
+log "IPv6 underlay: outer ECN copied ($ect0), DSCP never; $ce CE marks reached the inner packets"
+
+# 4. ECN-capable TCP across a congested fq_codel with ECN marking (20 Mbit/s
+#    out of 1's veth): the marks reach the receiving TCP through the tunnel,
+#    the sender backs off, and nothing is lost.
+for n in 1 2; do ip netns exec "n$n" sysctl -qw net.ipv4.tcp_ecn=1; done
+ip netns exec n1 tc qdisc add dev v12 root handle 1: tbf rate 20mbit burst 32kb latency 400ms
+ip netns exec n1 tc qdisc add dev v12 parent 1:1 fq_codel ecn
+ip netns exec n2 iperf3 -s -D -p 5201 >/dev/null
+wait_until 5 ip netns exec n2 ss -ltn 'sport = 5201' | grep -q 5201
+dp_capture 2 aegis0 "tcp and dst port 5201 and ip[1] & 3 = 3" "$tmp/tcp-ce.pcap"
+tpid=$DP_CAPTURE_PID
+ip netns exec n1 iperf3 -c 100.64.0.2 -p 5201 -t 5 -J >"$tmp/tcp.json" ||
+	fail "iperf3 through the congested underlay: $(head -c 500 "$tmp/tcp.json")"
+sleep 0.5
+kill "$tpid"; wait "$tpid" 2>/dev/null || true
+read -r mbit retr <<<"$(python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print("%.1f %d" % (e["sum_received"]["bits_per_second"] / 1e6, e["sum_sent"]["retransmits"]))' "$tmp/tcp.json")"
+marks=$(ip netns exec n1 tc -s qdisc show dev v12 | awk '/ecn_mark/ { for (i = 1; i < NF; i++) if ($i == "ecn_mark") print $(i + 1) }' | head -1)
+tcp_ce=$(count "$tmp/tcp-ce.pcap" "")
+log "TCP with ECN at $mbit Mbit/s: fq_codel marked $marks, $tcp_ce segments arrived CE inside, $retr retransmissions"
+[ "${marks:-0}" -gt 0 ] || fail "fq_codel marked nothing: the underlay was not congested ($(ip netns exec n1 tc -s qdisc show dev v12))"
+[ "$tcp_ce" -gt 0 ] || fail "no TCP segment arrived marked CE through the tunnel"
+[ "$retr" -le $((marks / 4)) ] || fail "$retr retransmissions for $marks marks: TCP lost packets instead"
+
+# 5. Through a relay (1 - 2 - 3): 2 hands the mark it got on the first leg
+#    on to 3 (it cannot see the inner packet), and 3 puts it inside.
+dp_cleanup
+dp_relay_line
+ce_on_path 1 v12 5102
+dp_capture 3 v32 "udp and dst port 5103" "$tmp/leg2.pcap"
+tpid=$DP_CAPTURE_PID
+ce=$(inner_ce 1 3)
+kill "$tpid"; wait "$tpid" 2>/dev/null || true
+leg2=$(count "$tmp/leg2.pcap" "ip[1] & 3 = 3")
+[ "$leg2" -ge 10 ] || fail "the relay handed on $leg2 of 10 CE marks"
+[ "$ce" -ge 10 ] || fail "$ce of 10 echo requests arrived at 3 marked CE"
+log "through the relay: $leg2 marks handed on, $ce inner packets marked CE at 3"
