@@ -37,6 +37,15 @@ struct aegis_crypt_scratch;
 #define AEGIS_DEV_RING_SIZE	2048	/* units waiting for a worker */
 #define AEGIS_NODE_RING_SIZE	1024	/* units per node and direction */
 
+/*
+ * A node's receive ring is a queue like any router's: when packets come
+ * faster than the workers open them it fills, and at the top it drops
+ * (queue_full). An ECN-capable packet queued while the ring is more than
+ * half full is marked CE instead, so that an ECN-capable TCP backs off
+ * before anything is lost, as behind an AQM (fq_codel with ecn).
+ */
+#define AEGIS_NODE_RING_MARK	(AEGIS_NODE_RING_SIZE / 2)
+
 enum aegis_unit_state {
 	AEGIS_UNIT_PENDING,
 	AEGIS_UNIT_DONE,
@@ -90,6 +99,18 @@ bool aegis_crypt_queue_push(struct aegis_crypt_queue *q, void *unit);
 static inline void *aegis_crypt_queue_pop(struct aegis_crypt_queue *q)
 {
 	return ptr_ring_consume_bh(&q->ring);
+}
+
+/*
+ * Is a node's ordered ring more than AEGIS_NODE_RING_MARK units full? The
+ * slot that many ahead of the producer is then in use (ptr_ring fills its
+ * array in order). Under the ring's producer lock.
+ */
+static inline bool aegis_ring_congested(struct ptr_ring *ring)
+{
+	lockdep_assert_held(&ring->producer_lock);
+	return READ_ONCE(ring->queue[(ring->producer + AEGIS_NODE_RING_MARK) %
+				     ring->size]);
 }
 
 static inline struct aegis_worker *aegis_worker(struct work_struct *work)

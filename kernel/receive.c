@@ -423,7 +423,12 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;
-	ret = ptr_ring_produce_bh(ring, skb);
+	spin_lock_bh(&ring->producer_lock);
+	/* A full-ish ring marks (queue.h); the inner packet gets it on delivery. */
+	if (INET_ECN_is_capable(ecn) && aegis_ring_congested(ring))
+		cb->ecn = INET_ECN_CE;
+	ret = __ptr_ring_produce(ring, skb);
+	spin_unlock_bh(&ring->producer_lock);
 	if (unlikely(ret)) {
 		aegis_rx_drop(aegis, key->node, skb, AEGIS_DROP_A_QUEUE_FULL);
 		aegis_key_put(key);

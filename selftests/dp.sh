@@ -65,7 +65,9 @@ dp_endpoint() {
 }
 
 # dp_keys A B [cipher] [slot] [keyid] [extra key args...]: a fresh session
-# between nodes A and B, installed on both sides in SLOT.
+# between nodes A and B, installed on both sides in SLOT. With
+# DP_KEYS_BETWEEN set, that command runs after A's side is installed and
+# before B's.
 dp_keys() {
 	local a=$1 b=$2 cipher=${3:-aes-gcm} slot=${4:-primary} kid=${5:-0}
 	shift $(($# < 5 ? $# : 5))
@@ -76,6 +78,7 @@ dp_keys() {
 	ip netns exec "n$a" aegisctl key add aegis0 "$(dp_id "$b")" slot "$slot" \
 		key-id "$kid" cipher "$cipher" rx-index "$i1" tx-index "$i2" \
 		enc-key "$k1" enc-salt "$s1" dec-key "$k2" dec-salt "$s2" "$@"
+	[ -z "${DP_KEYS_BETWEEN:-}" ] || eval "$DP_KEYS_BETWEEN"
 	ip netns exec "n$b" aegisctl key add aegis0 "$(dp_id "$a")" slot "$slot" \
 		key-id "$kid" cipher "$cipher" rx-index "$i2" tx-index "$i1" \
 		enc-key "$k2" enc-salt "$s2" dec-key "$k1" dec-salt "$s1" "$@"

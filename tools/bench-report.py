@@ -799,7 +799,9 @@ def observations(res):
                      "receiving end dropped them as `queue_full` (its per-node receive queue, 1,024 "
                      "packets as in WireGuard, was full). With this cipher the sender outruns the "
                      "receiver, and a tail drop at the bottleneck queue is the signal a loss-based TCP "
-                     "(cubic) finds its rate by.")
+                     "(cubic) finds its rate by. iperf3 runs here without ECN, as Linux does by default "
+                     "(net.ipv4.tcp_ecn=2); an ECN-capable TCP gets a CE mark from that queue once it is "
+                     "half full instead, and loses nothing (docs/architecture.md, \"ECN\").")
         elif spurious:
             text += (" Nearly all of them are spurious: the receiver already had the segment. "
                      "aegis0 delivers packets out of order, TCP takes the reordering for loss and "
