@@ -96,7 +96,7 @@ static int aegis_nl_put_stats(struct sk_buff *skb, struct aegis_node *node)
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = AEGIS_DROP_A_UNSPEC + 1; i <= AEGIS_DROP_A_MAX; i++) {
-		if (i == AEGIS_DROP_A_PAD)
+		if (!aegis_drop_reason_valid(i))
 			continue;
 		if (nla_put_u64_64bit(skb, i, atomic64_read(&node->drops[i]),
 				      AEGIS_DROP_A_PAD))

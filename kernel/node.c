@@ -304,8 +304,7 @@ void aegis_node_rx_from(struct aegis_node *node,
 
 void aegis_node_count_drop(struct aegis_node *node, enum aegis_drop_attr why)
 {
-	if (likely(why > AEGIS_DROP_A_UNSPEC && why <= AEGIS_DROP_A_MAX &&
-		   why != AEGIS_DROP_A_PAD))
+	if (likely(aegis_drop_reason_valid(why)))
 		atomic64_inc(&node->drops[why]);
 }
 

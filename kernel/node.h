@@ -132,6 +132,13 @@ struct aegis_node *aegis_node_lookup_rcu(struct aegis_device *aegis,
 					 const u8 *id);
 struct aegis_node *aegis_node_get_rcu(struct aegis_node *node);
 void aegis_node_put(struct aegis_node *node);
+/* A drop reason with a counter (every attribute but UNSPEC and PAD). */
+static inline bool aegis_drop_reason_valid(int why)
+{
+	return why > AEGIS_DROP_A_UNSPEC && why <= AEGIS_DROP_A_MAX &&
+	       why != AEGIS_DROP_A_PAD;
+}
+
 void aegis_node_count_drop(struct aegis_node *node, enum aegis_drop_attr why);
 void aegis_node_count_rx(struct aegis_node *node, unsigned int len);
 void aegis_node_count_tx(struct aegis_node *node, unsigned int len);

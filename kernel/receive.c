@@ -402,8 +402,7 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	struct aegis_key *key;
 	u64 counter;
 	int ret;
-	/* The outer IP header is still where the network header points. */
-	u8 ecn = ip_tunnel_get_dsfield(ip_hdr(skb), skb) & INET_ECN_MASK;
+	u8 ecn;
 
 	key = aegis_rx_key(aegis, skb, &counter);
 	if (unlikely(!key)) {
@@ -411,6 +410,8 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	/* The outer IP header is still where the network header points. */
+	ecn = ip_tunnel_get_dsfield(ip_hdr(skb), skb) & INET_ECN_MASK;
 	/* Relay packets are forwarded (or dropped) right there. */
 	if (skb->data[0] & AEGIS_RELAY_BIT) {
 		aegis_relay_rcv(aegis, key, counter, ecn, skb);

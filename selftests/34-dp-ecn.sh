@@ -15,6 +15,14 @@ tmp=$(mktemp -d)
 # count PCAP FILTER: packets in PCAP that match FILTER.
 count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
 
+# tcp_summary JSON: "Mbit/s retransmissions" of an iperf3 TCP run's -J output.
+tcp_summary() {
+	python3 -c '
+import json, sys
+e = json.load(open(sys.argv[1]))["end"]
+print("%.1f %d" % (e["sum_received"]["bits_per_second"] / 1e6, e["sum_sent"]["retransmits"]))' "$1"
+}
+
 # ce_on_path NODE IF PORT [6]: every UDP datagram NODE sends out of IF to
 # PORT leaves with its ECN field set to CE, as a congested router would
 # mark it (tc pedit; IPv4 then gets its header checksum fixed).
@@ -117,10 +125,7 @@ ip netns exec n1 iperf3 -c 100.64.0.2 -p 5201 -t 5 -J >"$tmp/tcp.json" ||
 	fail "iperf3 through the congested underlay: $(head -c 500 "$tmp/tcp.json")"
 sleep 0.5
 kill "$tpid"; wait "$tpid" 2>/dev/null || true
-read -r mbit retr <<<"$(python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["end"]
-print("%.1f %d" % (e["sum_received"]["bits_per_second"] / 1e6, e["sum_sent"]["retransmits"]))' "$tmp/tcp.json")"
+read -r mbit retr <<<"$(tcp_summary "$tmp/tcp.json")"
 marks=$(ip netns exec n1 tc -s qdisc show dev v12 | awk '/ecn_mark/ { for (i = 1; i < NF; i++) if ($i == "ecn_mark") print $(i + 1) }' | head -1)
 tcp_ce=$(count "$tmp/tcp-ce.pcap" "")
 log "TCP with ECN at $mbit Mbit/s: fq_codel marked $marks, $tcp_ce segments arrived CE inside, $retr retransmissions"
@@ -173,11 +178,7 @@ tcp_run() {
 	qf=$(dp_stat 2 1 drops.queue_full) ce=$(ce_pkts n2)
 	ip netns exec n1 iperf3 -c 100.64.0.2 -p 5201 -t 4 -J >"$tmp/run.json" ||
 		fail "iperf3 with tcp_ecn=$1: $(head -c 500 "$tmp/run.json")"
-	python3 -c '
-import json, sys
-e = json.load(open(sys.argv[1]))["end"]
-print("%.1f %d" % (e["sum_received"]["bits_per_second"] / 1e6, e["sum_sent"]["retransmits"]), end=" ")' "$tmp/run.json"
-	echo "$(($(dp_stat 2 1 drops.queue_full) - qf)) $(($(ce_pkts n2) - ce))"
+	echo "$(tcp_summary "$tmp/run.json") $(($(dp_stat 2 1 drops.queue_full) - qf)) $(($(ce_pkts n2) - ce))"
 }
 read -r mbit0 retr0 full0 marks0 <<<"$(tcp_run 0)"
 log "TCP without ECN, slow receiver: $mbit0 Mbit/s, $full0 queue_full drops, $retr0 retransmissions, $marks0 marks"
