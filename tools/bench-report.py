@@ -66,6 +66,7 @@ RATIOS = [
     ("relay/direct", ("aegis-relay", "tcp1_mbps"), ("aegis-gcm", "tcp1_mbps"), 0.8, ">=",
      "TCP 1 stream relayed A->B->C against direct A->B, both AES-GCM"),
 ]
+CPU_SCALING = "aegis-gcm 4 on 2 vCPUs/1 on 1 vCPU"
 FINAL = ["aegis-gcm/ipsec-gcm", "aegis-chacha/wireguard", "relay/direct"]
 
 
@@ -896,6 +897,32 @@ def one_cpu_rows(res):
     return rows
 
 
+def with_cpu_scaling(res):
+    """The ratios, with the 4-stream target's purpose measured where it can be.
+
+    The target "4 streams / 1 stream >= 1.6 (uses both CPUs)" assumes that one
+    stream runs on one CPU. Here one stream already keeps both vCPUs busy, so
+    the literal ratio stays near 1 whatever the code does; what the target is
+    for, that the tunnel's work uses both CPUs, is measured against the
+    one-vCPU boot. Both rows are kept: the literal one is judged as measured.
+    """
+    rows = {r[0]: r for r in one_cpu_rows(res)}
+    out = {}
+    for name, r in res["ratios"].items():
+        if name == CPU_SCALING:
+            continue
+        out[name] = r
+        if name != "aegis-gcm 4-stream/1-stream" or "aegis-gcm" not in rows:
+            continue
+        val = rows["aegis-gcm"][5]
+        out[CPU_SCALING] = {
+            "value": val, "target": r["target"], "sense": r["sense"],
+            "met": None if val is None else val >= r["target"],
+            "what": "what the 4-stream target is for (uses both CPUs): TCP 4 streams with 2 vCPUs "
+                    "against 1 stream in the same guest booted with 1 vCPU (different boots)"}
+    return out
+
+
 def one_cpu_text(res):
     rows = one_cpu_rows(res)
     if not rows:
@@ -923,6 +950,7 @@ def docs(a):
     host.setdefault("cores", os.cpu_count())
     if a.one_cpu:
         res["one_cpu"] = one_cpu_summary(a.one_cpu)
+        res["ratios"] = with_cpu_scaling(res)
     try:
         if not rejudge:  # regenerating the docs: keep what the run recorded
             raise LookupError
