@@ -67,6 +67,7 @@ const struct nla_policy aegis_node_policy[AEGIS_NODE_A_MAX + 1] = {
 	[AEGIS_NODE_A_LAST_RX]		= AEGIS_REPLY_ONLY,
 	[AEGIS_NODE_A_DROPS]		= AEGIS_REPLY_ONLY,
 	[AEGIS_NODE_A_PAD]		= { .type = NLA_REJECT },
+	[AEGIS_NODE_A_ENDPOINT_SCOPE]	= NLA_POLICY_MIN(NLA_U32, 1),
 };
 
 const struct nla_policy aegis_keydir_policy[AEGIS_KEYDIR_A_MAX + 1] = {

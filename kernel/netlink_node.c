@@ -51,7 +51,10 @@ int aegis_nl_put_endpoint(struct sk_buff *skb, struct aegis_node *node)
 		if (nla_put_in6_addr(skb, AEGIS_NODE_A_ENDPOINT_IP6,
 				     &remote.in6.sin6_addr) ||
 		    nla_put_u16(skb, AEGIS_NODE_A_ENDPOINT_PORT,
-				ntohs(remote.in6.sin6_port)))
+				ntohs(remote.in6.sin6_port)) ||
+		    (remote.in6.sin6_scope_id &&
+		     nla_put_u32(skb, AEGIS_NODE_A_ENDPOINT_SCOPE,
+				 remote.in6.sin6_scope_id)))
 			return -EMSGSIZE;
 	}
 	return 0;
@@ -174,11 +177,17 @@ static int aegis_nl_parse_endpoint(struct nlattr *nest, struct nlattr **tb,
 	struct nlattr *ip4 = tb[AEGIS_NODE_A_ENDPOINT_IP4];
 	struct nlattr *ip6 = tb[AEGIS_NODE_A_ENDPOINT_IP6];
 	struct nlattr *port = tb[AEGIS_NODE_A_ENDPOINT_PORT];
+	struct nlattr *scope = tb[AEGIS_NODE_A_ENDPOINT_SCOPE];
 	union aegis_sockaddr *sa = &cfg->endpoint;
 
 	if (ip4 && ip6) {
 		NL_SET_ERR_MSG_ATTR(extack, ip6,
 				    "give an IPv4 or an IPv6 endpoint, not both");
+		return -EINVAL;
+	}
+	if (scope && !ip6) {
+		NL_SET_ERR_MSG_ATTR(extack, scope,
+				    "an endpoint scope is only for a link-local IPv6 endpoint");
 		return -EINVAL;
 	}
 	if (!ip4 && !ip6) {
@@ -215,14 +224,23 @@ static int aegis_nl_parse_endpoint(struct nlattr *nest, struct nlattr **tb,
 					    "the endpoint must be a unicast address");
 			return -EINVAL;
 		}
-		if (type & IPV6_ADDR_LINKLOCAL) {
+		if ((type & IPV6_ADDR_LINKLOCAL) && !scope) {
+			NL_SET_ERR_ATTR_MISS(extack, nest,
+					     AEGIS_NODE_A_ENDPOINT_SCOPE);
 			NL_SET_ERR_MSG_ATTR(extack, ip6,
-					    "link-local endpoints are not supported: they need a scope");
+					    "a link-local endpoint needs the interface it is on: give AEGIS_NODE_A_ENDPOINT_SCOPE");
+			return -EINVAL;
+		}
+		if (!(type & IPV6_ADDR_LINKLOCAL) && scope) {
+			NL_SET_ERR_MSG_ATTR(extack, scope,
+					    "an endpoint scope is only for a link-local IPv6 endpoint");
 			return -EINVAL;
 		}
 		sa->in6.sin6_family = AF_INET6;
 		sa->in6.sin6_addr = addr;
 		sa->in6.sin6_port = htons(nla_get_u16(port));
+		if (scope)
+			sa->in6.sin6_scope_id = nla_get_u32(scope);
 	}
 	cfg->set_endpoint = true;
 	return 0;

@@ -42,10 +42,38 @@ int addr_to_endpoint(const struct sockaddr *in, struct aegis_endpoint *ep)
 		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
 			return aegis_addr_from_bytes(&ep->addr, AF_INET,
 						     &s6->sin6_addr.s6_addr[12], 4);
+		if (IN6_IS_ADDR_LINKLOCAL(&s6->sin6_addr))
+			ep->scope = s6->sin6_scope_id;
 		return aegis_addr_from_bytes(&ep->addr, AF_INET6, &s6->sin6_addr,
 					     16);
 	}
 	return -EAFNOSUPPORT;
+}
+
+int addr_from_endpoint(const struct aegis_endpoint *ep,
+		       struct sockaddr_storage *out, socklen_t *len)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (ep->addr.family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(ep->port);
+		s4->sin_addr = ep->addr.u.v4;
+	} else if (ep->addr.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(ep->port);
+		s6->sin6_addr = ep->addr.u.v6;
+		s6->sin6_scope_id = ep->scope;
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	addr_to_socket((struct sockaddr *)&ss, out, len);
+	return 0;
 }
 
 bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
@@ -55,6 +83,7 @@ bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 	if (addr_to_endpoint(a, &ea) || addr_to_endpoint(b, &eb))
 		return false;
 	return ea.port == eb.port && ea.addr.family == eb.addr.family &&
+	       ea.scope == eb.scope &&
 	       !memcmp(ea.addr.u.bytes, eb.addr.u.bytes,
 		       aegis_addr_len(ea.addr.family));
 }

@@ -725,8 +725,23 @@ static const char *peer_parse(const char *s, struct cfg_peer *peer)
 	memcpy(peer->host, host, hlen);
 	peer->host[hlen] = '\0';
 	if (s[0] == '[') {
+		char *zone = strchr(peer->host, '%');
+		const char *why = NULL;
+
+		if (zone)
+			*zone = '\0';
 		if (aegis_addr_parse(peer->host, &a) || a.family != AF_INET6)
-			return "has no valid IPv6 address in the brackets";
+			why = "has no valid IPv6 address in the brackets";
+		else if (aegis_addr_is_linklocal(&a) && (!zone || !zone[1]))
+			why = "is link-local: name its interface, as in [fe80::1%eth0]:PORT";
+		else if (!aegis_addr_is_linklocal(&a) && zone)
+			why = "has an interface, which only a link-local address (fe80::/10) takes";
+		else if (zone && strlen(zone + 1) >= IF_NAMESIZE)
+			why = "has an interface name longer than 15 characters";
+		if (zone)
+			*zone = '%';
+		if (why)
+			return why;
 	} else if (strspn(peer->host, "0123456789.") == hlen) {
 		if (aegis_addr_parse(peer->host, &a))
 			return "has no valid IPv4 address";

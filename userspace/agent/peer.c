@@ -10,6 +10,7 @@
 
 #include <openssl/rand.h>
 
+#include "addr.h"
 #include "agent.h"
 #include "hex.h"
 
@@ -150,24 +151,10 @@ const char *peer_label(const struct peer *p, char *buf, size_t size)
 		peer_format_id(p->id, id, sizeof(id));
 		snprintf(buf, size, "%s (%s)", p->cert.name, id);
 	} else {
-		char ep[AEGIS_ENDPOINT_STRSIZE] = "?";
-		struct aegis_endpoint e;
+		char ep[AEGIS_ENDPOINT_STRSIZE];
 
-		memset(&e, 0, sizeof(e));
-		if (p->ep.ss_family == AF_INET) {
-			const struct sockaddr_in *s = (const void *)&p->ep;
-
-			aegis_addr_from_bytes(&e.addr, AF_INET, &s->sin_addr, 4);
-			e.port = ntohs(s->sin_port);
-			aegis_endpoint_format(&e, ep, sizeof(ep));
-		} else if (p->ep.ss_family == AF_INET6) {
-			const struct sockaddr_in6 *s = (const void *)&p->ep;
-
-			aegis_addr_from_bytes(&e.addr, AF_INET6, &s->sin6_addr, 16);
-			e.port = ntohs(s->sin6_port);
-			aegis_endpoint_format(&e, ep, sizeof(ep));
-		}
-		snprintf(buf, size, "peer at %s", ep);
+		snprintf(buf, size, "peer at %s",
+			 addr_str((const struct sockaddr *)&p->ep, ep, sizeof(ep)));
 	}
 	return buf;
 }

@@ -891,25 +891,10 @@ void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 		break;
 	case AEGIS_CMD_NTF_ENDPOINT:
 		if (ev->has_node && AEGIS_HAS(&ev->node, AEGIS_NODE_A_ENDPOINT_PORT)) {
-			struct sockaddr_storage ss;
 			socklen_t len;
 
-			memset(&ss, 0, sizeof(ss));
-			if (ev->node.endpoint.addr.family == AF_INET) {
-				struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-				s4->sin_family = AF_INET;
-				s4->sin_port = htons(ev->node.endpoint.port);
-				s4->sin_addr = ev->node.endpoint.addr.u.v4;
-			} else {
-				struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-				s6->sin6_family = AF_INET6;
-				s6->sin6_port = htons(ev->node.endpoint.port);
-				s6->sin6_addr = ev->node.endpoint.addr.u.v6;
-			}
-			addr_to_socket((struct sockaddr *)&ss, &p->ep, &len);
-			p->ep_len = len;
+			if (!addr_from_endpoint(&ev->node.endpoint, &p->ep, &len))
+				p->ep_len = len;
 		}
 		break;
 	default:

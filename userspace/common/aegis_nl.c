@@ -35,6 +35,7 @@ static const char *const node_names[AEGIS_NODE_A_MAX + 1] = {
 	N(AEGIS_NODE_A_RX_BYTES), N(AEGIS_NODE_A_RX_PACKETS),
 	N(AEGIS_NODE_A_TX_BYTES), N(AEGIS_NODE_A_TX_PACKETS),
 	N(AEGIS_NODE_A_LAST_RX), N(AEGIS_NODE_A_DROPS), N(AEGIS_NODE_A_PAD),
+	N(AEGIS_NODE_A_ENDPOINT_SCOPE),
 };
 
 static const char *const drop_attr_names[AEGIS_DROP_A_MAX + 1] = {
@@ -264,6 +265,8 @@ int aegis_put_node(struct nl_msg *msg, const struct aegis_node *n)
 		PUT(nla_put(msg, AEGIS_NODE_A_ENDPOINT_IP4, 4, &n->endpoint.addr.u.v4));
 	if (ip6)
 		PUT(nla_put(msg, AEGIS_NODE_A_ENDPOINT_IP6, 16, &n->endpoint.addr.u.v6));
+	if (ip6 && n->endpoint.scope)
+		PUT(nla_put_u32(msg, AEGIS_NODE_A_ENDPOINT_SCOPE, n->endpoint.scope));
 	if (AEGIS_HAS(n, AEGIS_NODE_A_ENDPOINT_PORT))
 		PUT(nla_put_u16(msg, AEGIS_NODE_A_ENDPOINT_PORT, n->endpoint.port));
 	if (AEGIS_HAS(n, AEGIS_NODE_A_VIA)) {
@@ -569,6 +572,9 @@ int aegis_parse_node(const struct nlattr *nest, struct aegis_node *n,
 			break;
 		case AEGIS_NODE_A_ENDPOINT_PORT:
 			ret = get_fixed(a, s, &n->endpoint.port, 2, err, errsz);
+			break;
+		case AEGIS_NODE_A_ENDPOINT_SCOPE:
+			ret = get_fixed(a, s, &n->endpoint.scope, 4, err, errsz);
 			break;
 		case AEGIS_NODE_A_VIA:
 			if (nla_len(a) == 0) {

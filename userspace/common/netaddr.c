@@ -121,10 +121,59 @@ int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 	return 0;
 }
 
+int aegis_addr_is_linklocal(const struct aegis_addr *a)
+{
+	return a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->u.v6);
+}
+
+/* The interface of a link-local address: a name in this namespace, else a number. */
+static int parse_scope(const char *zone, uint32_t *scope)
+{
+	uint32_t n = if_nametoindex(zone);
+
+	if (!n && (aegis_parse_u32(zone, UINT32_MAX, &n) || !n))
+		return -ENODEV;
+	*scope = n;
+	return 0;
+}
+
+/*
+ * The scope of endpoint @s, whose address part "ADDR%ZONE" is in @buf:
+ * cut the zone off @buf, and check that the address has one if, and only
+ * if, it is link-local.
+ */
+static int endpoint_scope(const char *s, char *buf, struct aegis_endpoint *ep,
+			  char *err, size_t errsz)
+{
+	char *zone = strchr(buf, '%');
+	int ll;
+
+	if (zone)
+		*zone++ = '\0';
+	if (aegis_addr_parse(buf, &ep->addr) || ep->addr.family != AF_INET6)
+		return 0;	/* the caller says what is wrong */
+	ll = aegis_addr_is_linklocal(&ep->addr);
+	if (ll && !zone) {
+		seterr(err, errsz, "'%s' is a link-local endpoint: name its interface, as in [%s%%eth0]:PORT",
+		       s, buf);
+		return -EINVAL;
+	}
+	if (!ll && zone) {
+		seterr(err, errsz, "'%s' is not an endpoint: only a link-local address (fe80::/10) takes an interface",
+		       s);
+		return -EINVAL;
+	}
+	if (zone && parse_scope(zone, &ep->scope)) {
+		seterr(err, errsz, "'%s' is not an endpoint: there is no interface '%s' here", s, zone);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
 			 size_t errsz)
 {
-	char buf[AEGIS_ADDR_STRSIZE];
+	char buf[AEGIS_ENDPOINT_STRSIZE];
 	struct aegis_endpoint tmp = { 0 };
 	const char *addr, *colon;
 	size_t alen;
@@ -159,6 +208,8 @@ int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
 	}
 	memcpy(buf, addr, alen);
 	buf[alen] = '\0';
+	if (s[0] == '[' && endpoint_scope(s, buf, &tmp, err, errsz))
+		return -EINVAL;
 	if (aegis_addr_parse(buf, &tmp.addr) ||
 	    (s[0] == '[') != (tmp.addr.family == AF_INET6)) {
 		seterr(err, errsz, "'%s' is not an endpoint: '%s' is not a numeric %s address",
@@ -209,14 +260,22 @@ int aegis_prefix_format(const struct aegis_prefix *p, char *buf, size_t size)
 int aegis_endpoint_format(const struct aegis_endpoint *ep, char *buf,
 			  size_t size)
 {
-	char a[AEGIS_ADDR_STRSIZE];
+	char a[AEGIS_ADDR_STRSIZE], zone[IF_NAMESIZE + 11] = "";
 	int ret, n;
 
 	ret = aegis_addr_format(&ep->addr, a, sizeof(a));
 	if (ret)
 		return ret;
+	if (ep->addr.family == AF_INET6 && ep->scope) {
+		char name[IF_NAMESIZE];
+
+		if (if_indextoname(ep->scope, name))
+			snprintf(zone, sizeof(zone), "%%%s", name);
+		else
+			snprintf(zone, sizeof(zone), "%%%u", ep->scope);
+	}
 	if (ep->addr.family == AF_INET6)
-		n = snprintf(buf, size, "[%s]:%u", a, ep->port);
+		n = snprintf(buf, size, "[%s%s]:%u", a, zone, ep->port);
 	else
 		n = snprintf(buf, size, "%s:%u", a, ep->port);
 	if (n < 0 || (size_t)n >= size)

@@ -166,6 +166,27 @@ static void test_node_roundtrip(void **state)
 	assert_int_equal(out.flags, AEGIS_NODE_F_RELAY);
 	assert_false(AEGIS_HAS(&out, AEGIS_NODE_A_RX_BYTES));
 	assert_false(AEGIS_HAS(&out, AEGIS_NODE_A_ENDPOINT_IP4));
+	assert_false(AEGIS_HAS(&out, AEGIS_NODE_A_ENDPOINT_SCOPE));
+	nlmsg_free(msg);
+}
+
+/* A link-local endpoint carries its interface; lo is ifindex 1. */
+static void test_node_scope_round_trip(void **state)
+{
+	struct aegis_node in = { 0 }, out;
+	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_NEW);
+	char err[200];
+
+	(void)state;
+	fill_id(in.id, 2);
+	assert_int_equal(aegis_endpoint_parse("[fe80::7%lo]:4500", &in.endpoint, NULL, 0), 0);
+	AEGIS_SET(&in, AEGIS_NODE_A_ENDPOINT_IP6);
+	AEGIS_SET(&in, AEGIS_NODE_A_ENDPOINT_PORT);
+	assert_int_equal(aegis_put_node(msg, &in), 0);
+	assert_int_equal(aegis_parse_node(find_top(msg, AEGIS_A_NODE), &out, err, sizeof(err)), 0);
+	assert_true(AEGIS_HAS(&out, AEGIS_NODE_A_ENDPOINT_SCOPE));
+	assert_int_equal(out.endpoint.scope, 1);
+	assert_memory_equal(&out.endpoint.addr.u.v6, &in.endpoint.addr.u.v6, 16);
 	nlmsg_free(msg);
 }
 
@@ -278,6 +299,7 @@ static void test_node_malformed(void **state)
 	expect_bad_node_attr(AEGIS_NODE_A_VIA, 16, "AEGIS_NODE_A_VIA");
 	expect_bad_node_attr(AEGIS_NODE_A_RX_BYTES, 4, "AEGIS_NODE_A_RX_BYTES");
 	expect_bad_node_attr(AEGIS_NODE_A_KEEPALIVE, 1, "AEGIS_NODE_A_KEEPALIVE");
+	expect_bad_node_attr(AEGIS_NODE_A_ENDPOINT_SCOPE, 2, "AEGIS_NODE_A_ENDPOINT_SCOPE");
 
 	/* No id at all. */
 	msg = new_msg(AEGIS_CMD_NODE_GET);
@@ -593,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_dev_reply),
 		cmocka_unit_test(test_node_roundtrip),
 		cmocka_unit_test(test_node_minimal_and_direct),
+		cmocka_unit_test(test_node_scope_round_trip),
 		cmocka_unit_test(test_node_bad_endpoint),
 		cmocka_unit_test(test_node_reply_stats),
 		cmocka_unit_test(test_node_malformed),

@@ -232,6 +232,22 @@ static void test_flow_style(void **state)
 	test_free(cfg);
 }
 
+/* A link-local peer names its interface; getaddrinfo() resolves the zone. */
+static void test_peer_link_local(void **state)
+{
+	struct agent_config *cfg = new_cfg();
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load("{mesh_ip: 100.64.0.9, ca_file: a, cert_file: b, "
+			      "key_file: c, static_peers: [\"[fe80::2%eth1]:4433\"]}",
+			      cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->n_peers, 1);
+	assert_string_equal(cfg->static_peers[0].host, "fe80::2%eth1");
+	assert_int_equal(cfg->static_peers[0].port, 4433);
+	test_free(cfg);
+}
+
 static void test_unsupported(void **state)
 {
 	static const char yaml[] = REQ
@@ -587,6 +603,10 @@ static const struct bad_case bad_cases[] = {
 	{ "peer_v6_no_brackets", REQ "static_peers: [\"2001:db8::1:443\"]\n", 5, 16, "static_peers", "needs brackets" },
 	{ "peer_v6_bad", REQ "static_peers: [\"[2001:db8::zz]:443\"]\n", 5, 16, "static_peers", "no valid IPv6 address" },
 	{ "peer_v4_in_brackets", REQ "static_peers: [\"[192.0.2.1]:443\"]\n", 5, 16, "static_peers", "no valid IPv6 address" },
+	{ "peer_ll_no_zone", REQ "static_peers: [\"[fe80::1]:443\"]\n", 5, 16, "static_peers", "is link-local: name its interface" },
+	{ "peer_ll_empty_zone", REQ "static_peers: [\"[fe80::1%]:443\"]\n", 5, 16, "static_peers", "is link-local: name its interface" },
+	{ "peer_zone_not_ll", REQ "static_peers: [\"[2001:db8::1%eth0]:443\"]\n", 5, 16, "static_peers", "only a link-local address" },
+	{ "peer_zone_long", REQ "static_peers: [\"[fe80::1%abcdefghijklmnop]:443\"]\n", 5, 16, "static_peers", "longer than 15" },
 	{ "peer_bad_v4", REQ "static_peers: [\"300.1.1.1:443\"]\n", 5, 16, "static_peers", "no valid IPv4 address" },
 	{ "peer_bad_name", REQ "static_peers:\n  - ok.example:1\n  - -bad.example:443\n", 7, 5, "static_peers", "no valid host name" },
 	{ "peer_no_host", REQ "static_peers: [\":443\"]\n", 5, 16, "static_peers", "has no host" },
@@ -922,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_flow_style),
+		cmocka_unit_test(test_peer_link_local),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_null_values),
 		cmocka_unit_test(test_unknown_keys),

@@ -111,13 +111,47 @@ static void test_endpoint_valid(void **state)
 	roundtrip_endpoint("[::ffff:1.2.3.4]:9", "[::ffff:1.2.3.4]:9", AF_INET6, 9);
 }
 
+/* Link-local endpoints name their interface; lo is ifindex 1 everywhere. */
+static void test_endpoint_scope(void **state)
+{
+	struct aegis_endpoint ep;
+	char err[200], buf[AEGIS_ENDPOINT_STRSIZE];
+
+	(void)state;
+	roundtrip_endpoint("[fe80::1%lo]:51820", "[fe80::1%lo]:51820", AF_INET6, 51820);
+	roundtrip_endpoint("[FE80::abcd%1]:9", "[fe80::abcd%lo]:9", AF_INET6, 9);
+	assert_int_equal(aegis_endpoint_parse("[fe80::1%lo]:1", &ep, err, sizeof(err)), 0);
+	assert_int_equal(ep.scope, 1);
+	/* A number for an interface this namespace lacks is kept as a number. */
+	ep.scope = 99999;
+	assert_int_equal(aegis_endpoint_format(&ep, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "[fe80::1%99999]:1");
+	/* Other addresses have no scope. */
+	assert_int_equal(aegis_endpoint_parse("[2001:db8::1]:1", &ep, err, sizeof(err)), 0);
+	assert_int_equal(ep.scope, 0);
+
+	assert_int_equal(aegis_endpoint_parse("[fe80::1]:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "name its interface"));
+	assert_int_equal(aegis_endpoint_parse("[2001:db8::1%lo]:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "only a link-local address"));
+	assert_int_equal(aegis_endpoint_parse("[fe80::1%nosuchif0]:80", &ep, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "no interface 'nosuchif0'"));
+	/* The longest one fits the documented size. */
+	ep.scope = UINT32_MAX;
+	assert_int_equal(aegis_endpoint_parse("[fe80:ffff:ffff:ffff:ffff:ffff:255.255.255.255%lo]:65535",
+					      &ep, NULL, 0), 0);
+	ep.scope = UINT32_MAX;
+	assert_int_equal(aegis_endpoint_format(&ep, buf, sizeof(buf)), 0);
+}
+
 static void test_endpoint_malformed(void **state)
 {
 	static const char *const bad[] = {
 		"", "1.2.3.4", "1.2.3.4:", "1.2.3.4:0", "1.2.3.4:65536",
 		"1.2.3.4:99999999999", "1.2.3.4:-1", "1.2.3.4:+1", "1.2.3.4:080",
 		"1.2.3.4: 80", ":80", "::1:51820", "[::1]", "[::1]:", "[::1]51820",
-		"[::1:51820", "::1]:51820", "[1.2.3.4]:80", "[]:80", "[fe80::1%eth0]:80",
+		"[::1:51820", "::1]:51820", "[1.2.3.4]:80", "[]:80", "[fe80::1]:80", "[fe80::1%]:80",
+		"[fe80::1%nosuchif0]:80", "[fe80::1%0]:80", "[::1%lo]:80", "1.2.3.4%lo:80",
 		"example.com:80", "1.2.3:80", "1.2.3.4:80:90", "[::1]:80x",
 		"[::1]:80]", " 1.2.3.4:80",
 	};
@@ -182,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_prefix_malformed),
 		cmocka_unit_test(test_prefix_host_bits),
 		cmocka_unit_test(test_endpoint_valid),
+		cmocka_unit_test(test_endpoint_scope),
 		cmocka_unit_test(test_endpoint_malformed),
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_addr_from_bytes),

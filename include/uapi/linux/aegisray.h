@@ -122,6 +122,12 @@ enum aegis_node_attr {
 	AEGIS_NODE_A_LAST_RX,		/* u64: CLOCK_BOOTTIME ns of last rx, 0 = never */
 	AEGIS_NODE_A_DROPS,		/* nest: enum aegis_drop_attr, u64 each */
 	AEGIS_NODE_A_PAD,
+	/*
+	 * u32 ifindex: the interface a link-local IPv6 endpoint is on
+	 * (sin6_scope_id). Required with a link-local ENDPOINT_IP6, refused
+	 * with any other endpoint.
+	 */
+	AEGIS_NODE_A_ENDPOINT_SCOPE,
 	__AEGIS_NODE_A_MAX
 };
 #define AEGIS_NODE_A_MAX (__AEGIS_NODE_A_MAX - 1)
