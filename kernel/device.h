@@ -34,6 +34,8 @@ struct aegis_sock;
  * @prefixes:	the LPM table of overlay prefixes.
  * @node_id:	this node's id, valid when @has_node_id is set.
  * @generation:	bumped on every table change, reported in dumps.
+ * @changes:	the same, as a count that never wraps: a dump resumes at a
+ *		saved entry only while it is unchanged (netlink.h).
  * @encrypt_q, @decrypt_q: units waiting for a crypto worker (queue.h).
  * @housekeeping: once a second: key lifetimes, idle peers.
  */
@@ -54,6 +56,7 @@ struct aegis_device {
 	u8 hop_limit;
 	u32 idle_timeout;
 	u32 generation;
+	u64 changes;
 
 	struct aegis_crypt_queue encrypt_q;
 	struct aegis_crypt_queue decrypt_q;
@@ -78,6 +81,7 @@ static inline void aegis_bump_generation(struct aegis_device *aegis)
 	lockdep_assert_held(&aegis->conf_lock);
 	/* Never 0: a dump sequence of 0 disables the consistency check. */
 	WRITE_ONCE(aegis->generation, aegis->generation + 1 ?: 1);
+	aegis->changes++;
 }
 
 #endif /* _AEGIS_DEVICE_H */

@@ -16,6 +16,7 @@
 #include "device.h"
 #include "key.h"
 #include "netlink.h"
+#include "node.h"
 
 #define AEGIS_REPLY_ONLY { \
 	.type = NLA_REJECT, \
@@ -233,6 +234,32 @@ void aegis_nl_dump_seq(struct netlink_callback *cb, struct aegis_device *aegis)
 
 	/* 0 would disable the check (see nl_dump_check_consistent()). */
 	cb->seq = aegis->generation ?: 1;
+}
+
+bool aegis_nl_dump_at_valid(struct aegis_dump_ctx *ctx,
+			    struct aegis_device *aegis)
+{
+	lockdep_assert_held(&aegis->conf_lock);
+	return ctx->at.node && ctx->changes == aegis->changes;
+}
+
+void aegis_nl_dump_save_at(struct aegis_dump_ctx *ctx,
+			   struct aegis_device *aegis)
+{
+	lockdep_assert_held(&aegis->conf_lock);
+	ctx->changes = aegis->changes;
+}
+
+struct aegis_node *aegis_nl_dump_node(struct aegis_device *aegis, u32 pos)
+{
+	struct aegis_node *node;
+
+	lockdep_assert_held(&aegis->conf_lock);
+	list_for_each_entry(node, &aegis->node_list, list) {
+		if (!pos--)
+			return node;
+	}
+	return NULL;
 }
 
 void *aegis_nl_put_header(struct sk_buff *skb, struct aegis_device *aegis,

@@ -57,12 +57,25 @@ int aegis_nl_check_alive(struct aegis_device *aegis,
 /*
  * Dumps of one device's tables. .start resolves and holds the device,
  * .done releases it; the rest of the state is the position to resume at.
+ *
+ * The position is kept twice: as counts, and as the entry the last message
+ * had no room for (@at), with the device's change count at that moment.
+ * While that count is unchanged nothing was added or removed, so @at is
+ * still in its list and the next message starts there at once; after a
+ * change (the dump is flagged NLM_F_DUMP_INTR anyway) it starts from the
+ * counts, walking the lists. A dump of N entries thus costs O(N), not
+ * O(N^2 / entries per message).
  */
 struct aegis_dump_ctx {
 	struct net_device *dev;
 	netdevice_tracker dev_tracker;
-	unsigned long node_pos;		/* nodes of node_list done */
-	unsigned long prefix_skip;	/* prefixes of that node done */
+	union {
+		struct aegis_node *node;	/* NODE_GET */
+		struct aegis_trie_node *prefix;	/* PREFIX_GET */
+	} at;
+	u64 changes;			/* aegis->changes when @at was saved */
+	u32 node_pos;			/* nodes of node_list done */
+	u32 prefix_skip;		/* prefixes of that node done */
 	unsigned long dev_pos;		/* DEV_GET dump: devices done */
 };
 
@@ -76,6 +89,18 @@ int aegis_nl_dump_start(struct netlink_callback *cb);
 int aegis_nl_dump_done(struct netlink_callback *cb);
 /* Under conf_lock: let genl_dump_check_consistent() see table changes. */
 void aegis_nl_dump_seq(struct netlink_callback *cb, struct aegis_device *aegis);
+/*
+ * Under conf_lock: may the dump resume at ctx->at (see struct
+ * aegis_dump_ctx)? Else it resumes at the node ctx->node_pos, which
+ * aegis_nl_dump_node() finds.
+ */
+bool aegis_nl_dump_at_valid(struct aegis_dump_ctx *ctx,
+			    struct aegis_device *aegis);
+/* Under conf_lock: remember ctx->at, just set. */
+void aegis_nl_dump_save_at(struct aegis_dump_ctx *ctx,
+			   struct aegis_device *aegis);
+/* Under conf_lock: node @pos of node_list, or NULL past the last. */
+struct aegis_node *aegis_nl_dump_node(struct aegis_device *aegis, u32 pos);
 
 /* Message header, AEGIS_A_IFINDEX and AEGIS_A_GENERATION. Any context. */
 void *aegis_nl_put_header(struct sk_buff *skb, struct aegis_device *aegis,

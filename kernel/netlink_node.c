@@ -495,26 +495,38 @@ int aegis_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
-/* One message per node, resuming at ctx->node_pos. */
+/*
+ * One message per node, resuming at the node the last skb had no room
+ * for, or, after a table change, at node ctx->node_pos.
+ */
 int aegis_nl_node_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
 	struct aegis_device *aegis = netdev_priv(ctx->dev);
 	struct aegis_node *node;
-	unsigned long pos = 0;
 	int ret = 0;
 
 	mutex_lock(&aegis->conf_lock);
 	aegis_nl_dump_seq(cb, aegis);
-	list_for_each_entry(node, &aegis->node_list, list) {
-		if (pos++ < ctx->node_pos)
-			continue;
+	if (aegis_nl_dump_at_valid(ctx, aegis))
+		node = ctx->at.node;
+	else
+		node = aegis_nl_dump_node(aegis, ctx->node_pos);
+	ctx->at.node = NULL;
+	if (!node)
+		goto out_unlock;	/* past the last node */
+
+	list_for_each_entry_from(node, &aegis->node_list, list) {
 		ret = aegis_node_fill(skb, node, NETLINK_CB(cb->skb).portid,
 				      cb->nlh->nlmsg_seq, NLM_F_MULTI, cb);
-		if (ret)
+		if (ret) {
+			ctx->at.node = node;
+			aegis_nl_dump_save_at(ctx, aegis);
 			break;
+		}
 		ctx->node_pos++;
 	}
+out_unlock:
 	mutex_unlock(&aegis->conf_lock);
 	/* A full skb goes out and the next call resumes at node_pos. */
 	if (ret && !skb->len)

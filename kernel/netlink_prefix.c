@@ -203,7 +203,8 @@ static int aegis_nl_put_prefix(void *data, int family, const u8 *addr, u8 cidr)
 
 /*
  * Every prefix of every node, as many AEGIS_A_PREFIX nests per message as
- * fit. Resumes at node ctx->node_pos (in node_list order), after its first
+ * fit. Resumes at the prefix the last message had no room for, or, after a
+ * table change, at node ctx->node_pos (in node_list order) after its first
  * ctx->prefix_skip prefixes.
  */
 int aegis_nl_prefix_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
@@ -211,8 +212,9 @@ int aegis_nl_prefix_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
 	struct aegis_device *aegis = netdev_priv(ctx->dev);
 	struct aegis_prefix_put_ctx pc = { .skb = skb };
-	unsigned long pos = 0, done = 0, before;
+	struct aegis_prefix_pos pos = { .index = ctx->prefix_skip };
 	struct aegis_node *node;
+	unsigned long before;
 	int ret = 0;
 	void *hdr;
 
@@ -228,20 +230,32 @@ int aegis_nl_prefix_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	genl_dump_check_consistent(cb, hdr);
 	before = skb->len;
 
-	list_for_each_entry(node, &aegis->node_list, list) {
-		if (pos++ < ctx->node_pos)
-			continue;
+	if (aegis_nl_dump_at_valid(ctx, aegis)) {
+		pos.at = ctx->at.prefix;
+		node = aegis_prefix_owner(pos.at, &aegis->conf_lock);
+	} else {
+		node = aegis_nl_dump_node(aegis, ctx->node_pos);
+	}
+	ctx->at.prefix = NULL;
+	if (!node)
+		goto end;	/* past the last node */
+
+	list_for_each_entry_from(node, &aegis->node_list, list) {
 		pc.node_id = node->id;
-		ret = aegis_prefix_walk_node(&node->prefixes, ctx->prefix_skip,
-					     aegis_nl_put_prefix, &pc, &done);
+		ret = aegis_prefix_walk_node(&node->prefixes, &pos,
+					     aegis_nl_put_prefix, &pc);
+		ctx->prefix_skip = pos.index;
 		if (ret) {
-			ctx->prefix_skip += done;
+			ctx->at.prefix = pos.at;
+			aegis_nl_dump_save_at(ctx, aegis);
 			break;
 		}
 		ctx->node_pos++;
 		ctx->prefix_skip = 0;
+		pos.at = NULL;
+		pos.index = 0;
 	}
-
+end:
 	if (skb->len == before) {
 		/* Nothing left (the end), or not even one prefix fitted. */
 		genlmsg_cancel(skb, hdr);

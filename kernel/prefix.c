@@ -400,26 +400,38 @@ struct aegis_node *aegis_prefix_lookup(struct aegis_prefix_table *t,
 	return best;
 }
 
-int aegis_prefix_walk_node(struct list_head *node_list, unsigned long skip,
+int aegis_prefix_walk_node(struct list_head *node_list,
+			   struct aegis_prefix_pos *pos,
 			   int (*fn)(void *ctx, int family, const u8 *addr,
 				     u8 cidr),
-			   void *ctx, unsigned long *done)
+			   void *ctx)
 {
-	struct aegis_trie_node *n;
-	unsigned long i = 0, ok = 0;
+	struct aegis_trie_node *n = pos->at;
+	unsigned long i = 0;
 	u8 addr[16];
-	int ret = 0;
+	int ret;
 
-	list_for_each_entry(n, node_list, node_list) {
-		if (i++ < skip)
-			continue;
+	if (!n) {
+		list_for_each_entry(n, node_list, node_list) {
+			if (i++ == pos->index)
+				break;
+		}
+	}
+	pos->at = NULL;
+	list_for_each_entry_from(n, node_list, node_list) {
 		key_store(n->key, n->bits, addr);
 		ret = fn(ctx, bits_family(n->bits), addr, n->cidr);
-		if (ret)
-			break;
-		ok++;
+		if (ret) {
+			pos->at = n;
+			return ret;
+		}
+		pos->index++;
 	}
-	if (done)
-		*done = ok;
-	return ret;
+	return 0;
+}
+
+struct aegis_node *aegis_prefix_owner(struct aegis_trie_node *n,
+				      struct mutex *lock)
+{
+	return rcu_dereference_protected(n->owner, lockdep_is_held(lock));
 }

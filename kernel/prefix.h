@@ -121,18 +121,36 @@ struct aegis_node *aegis_prefix_lookup(struct aegis_prefix_table *t,
 				       int family, const void *addr);
 
 /*
- * Call @fn for each prefix on @node_list (in insertion order; a re-pointed
- * prefix goes to the tail), skipping the first @skip. @addr passed to @fn
- * is in network order (4 or 16 bytes) with host bits zero. Stops at, and
- * returns, the first non-zero return of @fn (for instance -EMSGSIZE when a
- * netlink message is full); returns 0 when every prefix was walked.
- * *@done (if @done is not NULL) is set to the number of prefixes for which
- * @fn returned 0, so an interrupted walk resumes with @skip + *@done.
- * Caller holds the table lock.
+ * struct aegis_prefix_pos - where a walk of one owner's prefixes resumes.
+ * @at:		the prefix to start at, or NULL to start at entry @index.
+ * @index:	its place in the owner's list, counted from 0.
  */
-int aegis_prefix_walk_node(struct list_head *node_list, unsigned long skip,
+struct aegis_prefix_pos {
+	struct aegis_trie_node *at;
+	unsigned long index;
+};
+
+/*
+ * Call @fn for each prefix on @node_list (in insertion order; a re-pointed
+ * prefix goes to the tail), from @pos. @addr passed to @fn is in network
+ * order (4 or 16 bytes) with host bits zero. Stops at, and returns, the
+ * first non-zero return of @fn (for instance -EMSGSIZE when a netlink
+ * message is full); returns 0 when every prefix was walked.
+ *
+ * On return @pos is where the walk resumes: @pos->at is the prefix @fn
+ * refused (NULL when the walk ended), @pos->index its place. Starting at
+ * @pos->at costs nothing, at @pos->index a walk along the list; @pos->at
+ * may only be used while that prefix is still on @node_list (the caller
+ * knows the table did not change in between). Caller holds the table lock.
+ */
+int aegis_prefix_walk_node(struct list_head *node_list,
+			   struct aegis_prefix_pos *pos,
 			   int (*fn)(void *ctx, int family, const u8 *addr,
 				     u8 cidr),
-			   void *ctx, unsigned long *done);
+			   void *ctx);
+
+/* The owner of prefix @n. Caller holds the table lock @lock. */
+struct aegis_node *aegis_prefix_owner(struct aegis_trie_node *n,
+				      struct mutex *lock);
 
 #endif /* _AEGIS_PREFIX_H */

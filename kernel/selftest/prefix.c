@@ -408,17 +408,29 @@ static int st_walk_fn(void *ctx, int family, const u8 *addr, u8 cidr)
 	return 0;
 }
 
-static int st_walk(struct st *s, int node, unsigned long skip, int cap,
-		   struct st_walk *w, unsigned long *done)
+/* Walk from @pos (updated), at most @cap entries into @w. */
+static int st_walk_at(struct st *s, int node, struct aegis_prefix_pos *pos,
+		      int cap, struct st_walk *w)
 {
 	int ret;
 
 	memset(w, 0, sizeof(*w));
 	w->cap = cap;
 	mutex_lock(&s->lock);
-	ret = aegis_prefix_walk_node(&s->nodes[node].prefixes, skip,
-				     st_walk_fn, w, done);
+	ret = aegis_prefix_walk_node(&s->nodes[node].prefixes, pos,
+				     st_walk_fn, w);
 	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Walk from entry @skip; *@done: how many entries @w took. */
+static int st_walk(struct st *s, int node, unsigned long skip, int cap,
+		   struct st_walk *w, unsigned long *done)
+{
+	struct aegis_prefix_pos pos = { .index = skip };
+	int ret = st_walk_at(s, node, &pos, cap, w);
+
+	*done = pos.index - skip;
 	return ret;
 }
 
@@ -614,6 +626,26 @@ static void st_edge_cases(struct st *s)
 	EXPECT(ret == 0 && done == 0, "walk 100: ret %d done %lu", ret, done);
 	ret = st_walk(s, A, 0, 2, &w, &done);
 	EXPECT(ret == 0 && done == 0, "walk of an empty list: %d", ret);
+
+	/* Resuming at the refused entry visits the same ones, in order. */
+	{
+		struct aegis_prefix_pos pos = { };
+
+		ret = st_walk_at(s, E, &pos, 2, &w);
+		EXPECT(ret == -EMSGSIZE && pos.at && pos.index == 2 &&
+		       st_walk_is(&w, 1, "10.0.1.0", 24),
+		       "cursor walk 0: ret %d index %lu", ret, pos.index);
+		pos.index = 1000;	/* @at wins over @index */
+		ret = st_walk_at(s, E, &pos, 2, &w);
+		EXPECT(ret == -EMSGSIZE && pos.at && pos.index == 1002 &&
+		       st_walk_is(&w, 0, "2001:db8::", 48) &&
+		       st_walk_is(&w, 1, "10.0.3.0", 24),
+		       "cursor walk 2: ret %d index %lu", ret, pos.index);
+		ret = st_walk_at(s, E, &pos, 2, &w);
+		EXPECT(ret == 0 && !pos.at && w.n == 1 &&
+		       st_walk_is(&w, 0, "10.0.4.0", 24),
+		       "cursor walk 4: ret %d n %d", ret, w.n);
+	}
 
 	/* table_free empties the owners' lists. */
 	INS("::", 0, A, 0);

@@ -736,10 +736,21 @@ static int cmd_scale(struct nlreq *r, int argc, char **argv)
 				    .nodes = nodes, .j = prefixes };
 	ret = scale_dump(&c, family, AEGIS_CMD_PREFIX_GET, ifindex, seen, prefixes + 1,
 			 &st, scale_poke_fn, &poke);
-	printf("scale: dump with a concurrent change: intr %lu\n", st.intr);
+	/*
+	 * The change only added a prefix: the dump, resumed from its counts
+	 * rather than its saved place, must still hold every earlier one.
+	 */
+	for (missing = 0, i = 0; i < prefixes; i++)
+		missing += !seen[i];
+	printf("scale: dump with a concurrent change: intr %lu, %lu missing, %lu duplicate\n",
+	       st.intr, missing, st.dup);
 	free(seen);
 	if (ret || (prefixes > 1000 && !st.intr)) {
 		fprintf(stderr, "scale: a change during the dump was not flagged\n");
+		return 1;
+	}
+	if (missing || st.dup) {
+		fprintf(stderr, "scale: the dump lost or repeated prefixes after a change\n");
 		return 1;
 	}
 	printf("scale: ok\n");
