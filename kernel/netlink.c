@@ -206,11 +206,18 @@ int aegis_nl_check_alive(struct aegis_device *aegis,
 	return 0;
 }
 
-int aegis_nl_dump_start(struct netlink_callback *cb)
+/*
+ * Not a .start callback: before Linux 6.7 .start has no extack, and an
+ * error there reaches userspace as a bare errno. The first dumpit call has
+ * one, and its error ends the dump in NLMSG_DONE with the message.
+ */
+int aegis_nl_dump_device(struct netlink_callback *cb)
 {
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
 	struct net_device *dev;
 
+	if (ctx->dev)
+		return 0;
 	dev = aegis_nl_get_device(sock_net(cb->skb->sk),
 				  genl_dumpit_info(cb)->attrs,
 				  &ctx->dev_tracker, cb->extack);
@@ -224,7 +231,8 @@ int aegis_nl_dump_done(struct netlink_callback *cb)
 {
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
 
-	netdev_put(ctx->dev, &ctx->dev_tracker);
+	if (ctx->dev)
+		netdev_put(ctx->dev, &ctx->dev_tracker);
 	return 0;
 }
 
@@ -308,7 +316,6 @@ static const struct genl_ops aegis_genl_ops[] = {
 	{
 		.cmd	= AEGIS_CMD_NODE_GET,
 		.doit	= aegis_nl_node_get_doit,
-		.start	= aegis_nl_dump_start,
 		.dumpit	= aegis_nl_node_get_dumpit,
 		.done	= aegis_nl_dump_done,
 		.flags	= GENL_UNS_ADMIN_PERM,
@@ -345,7 +352,6 @@ static const struct genl_ops aegis_genl_ops[] = {
 	},
 	{
 		.cmd	= AEGIS_CMD_PREFIX_GET,
-		.start	= aegis_nl_dump_start,
 		.dumpit	= aegis_nl_prefix_get_dumpit,
 		.done	= aegis_nl_dump_done,
 		.flags	= GENL_UNS_ADMIN_PERM,

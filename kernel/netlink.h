@@ -55,8 +55,9 @@ int aegis_nl_check_alive(struct aegis_device *aegis,
 			 struct netlink_ext_ack *extack);
 
 /*
- * Dumps of one device's tables. .start resolves and holds the device,
- * .done releases it; the rest of the state is the position to resume at.
+ * Dumps of one device's tables. The first dumpit call resolves and holds
+ * the device (aegis_nl_dump_device()), .done releases it; the rest of the
+ * state is the position to resume at.
  *
  * The position is kept twice: as counts, and as the entry the last message
  * had no room for (@at), with the device's change count at that moment.
@@ -85,7 +86,8 @@ static inline struct aegis_dump_ctx *aegis_dump_ctx(struct netlink_callback *cb)
 	return (struct aegis_dump_ctx *)cb->ctx;
 }
 
-int aegis_nl_dump_start(struct netlink_callback *cb);
+/* At the top of every dumpit: ctx->dev, resolved the first time. */
+int aegis_nl_dump_device(struct netlink_callback *cb);
 int aegis_nl_dump_done(struct netlink_callback *cb);
 /* Under conf_lock: let genl_dump_check_consistent() see table changes. */
 void aegis_nl_dump_seq(struct netlink_callback *cb, struct aegis_device *aegis);

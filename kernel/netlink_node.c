@@ -502,10 +502,14 @@ int aegis_nl_node_get_doit(struct sk_buff *skb, struct genl_info *info)
 int aegis_nl_node_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
-	struct aegis_device *aegis = netdev_priv(ctx->dev);
+	struct aegis_device *aegis;
 	struct aegis_node *node;
-	int ret = 0;
+	int ret;
 
+	ret = aegis_nl_dump_device(cb);
+	if (ret)
+		return ret;
+	aegis = netdev_priv(ctx->dev);
 	mutex_lock(&aegis->conf_lock);
 	aegis_nl_dump_seq(cb, aegis);
 	if (aegis_nl_dump_at_valid(ctx, aegis))

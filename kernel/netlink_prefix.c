@@ -210,14 +210,18 @@ static int aegis_nl_put_prefix(void *data, int family, const u8 *addr, u8 cidr)
 int aegis_nl_prefix_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct aegis_dump_ctx *ctx = aegis_dump_ctx(cb);
-	struct aegis_device *aegis = netdev_priv(ctx->dev);
 	struct aegis_prefix_put_ctx pc = { .skb = skb };
 	struct aegis_prefix_pos pos = { .index = ctx->prefix_skip };
+	struct aegis_device *aegis;
 	struct aegis_node *node;
 	unsigned long before;
-	int ret = 0;
 	void *hdr;
+	int ret;
 
+	ret = aegis_nl_dump_device(cb);
+	if (ret)
+		return ret;
+	aegis = netdev_priv(ctx->dev);
 	mutex_lock(&aegis->conf_lock);
 	aegis_nl_dump_seq(cb, aegis);
 	hdr = aegis_nl_put_header(skb, aegis, NETLINK_CB(cb->skb).portid,

@@ -18,6 +18,13 @@ expect_fail "no such device in this netns" nlprobe genl 1 1:u32:99999
 expect_fail "no such device in this netns" nlprobe genl 1 2:str:nosuchdev
 expect_fail "not an aegisray device" nlprobe genl 1 2:str:lo
 expect_fail "either the ifindex or the ifname" nlprobe genl 1 1:u32:1 2:str:aegis0
+# Dumps of one device (NODE_GET 6, PREFIX_GET 13) say what was wrong too,
+# in the NLMSG_DONE that ends them.
+expect_fail "no such device in this netns" nlprobe genl --dump 6 2:str:nosuchdev
+expect_fail "not an aegisray device" nlprobe genl --dump 13 2:str:lo
+expect_fail "the device is missing" nlprobe genl --dump 13
+expect_fail "either the ifindex or the ifname" nlprobe genl --dump 6 1:u32:1 2:str:aegis0
+expect_fail "no such device" aegisctl prefix show nosuchdev
 expect_fail "the device is missing" nlprobe genl 1
 expect_fail "invalid attribute length" nlprobe genl 1 1:u8:1    # wrong size
 expect_fail "integer out of range" nlprobe genl 1 1:u32:0       # below minimum

@@ -124,7 +124,10 @@ static int nest_end(struct nlreq *r)
 	return 0;
 }
 
-/* Print the extack message of an NLMSG_ERROR, if any. */
+/*
+ * The extack message of an NLMSG_ERROR, or of an NLMSG_DONE that ends a
+ * dump with an error, if any.
+ */
 static const char *extack_msg(const struct nlmsghdr *nlh)
 {
 	const struct nlmsgerr *err = NLMSG_DATA(nlh);
@@ -133,7 +136,9 @@ static const char *extack_msg(const struct nlmsghdr *nlh)
 
 	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
 		return NULL;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		off = sizeof(int);
+	else if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += err->msg.nlmsg_len - NLMSG_HDRLEN;
 	for (; NLMSG_HDRLEN + off + NLA_HDRLEN <= nlh->nlmsg_len;
 	     off += NLA_ALIGN(a->nla_len)) {
@@ -167,16 +172,19 @@ static int transact(struct nlconn *c, struct nlreq *r, int *nmsgs, int quiet)
 		     nlh = NLMSG_NEXT(nlh, n)) {
 			if (nlh->nlmsg_seq != c->seq)
 				continue;
-			if (nlh->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(nlh);
-				const char *msg = extack_msg(nlh);
+			if (nlh->nlmsg_type == NLMSG_DONE ||
+			    nlh->nlmsg_type == NLMSG_ERROR) {
+				/* Both start with the error: nlmsgerr, or an int. */
+				int error = 0;
+				const char *msg;
 
-				if (!quiet && e->error)
-					printf("error: %s (%d)%s%s\n", strerror(-e->error),
-					       e->error, msg ? ": " : "", msg ? msg : "");
-				return e->error;
+				if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int)))
+					memcpy(&error, NLMSG_DATA(nlh), sizeof(int));
+				msg = error ? extack_msg(nlh) : NULL;
+				if (!quiet && error)
+					printf("error: %s (%d)%s%s\n", strerror(-error),
+					       error, msg ? ": " : "", msg ? msg : "");
+				return error;
 			}
 			(*nmsgs)++;
 		}
