@@ -41,8 +41,8 @@ struct aegis_sock;
  */
 struct aegis_device {
 	struct net_device *dev;
-	struct mutex conf_lock;
-	spinlock_t sock_lock;
+	struct mutex conf_lock;		/* tables and settings */
+	spinlock_t sock_lock;		/* @sock changes */
 	struct aegis_sock __rcu *sock;
 
 	DECLARE_HASHTABLE(node_hash, AEGIS_NODE_HASH_BITS);

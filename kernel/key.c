@@ -199,7 +199,7 @@ struct aegis_key *aegis_key_lookup_rcu(struct aegis_device *aegis, u64 index)
 struct aegis_key *aegis_key_get_rcu(struct aegis_key *key)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
-			 "aegis_key_get_rcu() outside an RCU read-side section");
+			 "taking a reference outside an RCU read-side section");
 	if (unlikely(!key || !kref_get_unless_zero(&key->refcount)))
 		return NULL;
 	return key;

@@ -12,6 +12,7 @@
 #define _AEGIS_KEY_H
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <crypto/aead.h>
 #include <uapi/linux/aegisray.h>
@@ -19,7 +20,7 @@
 #include "replay.h"
 
 /* Tx packets before "rekey needed" and before retirement, by default. */
-#define AEGIS_SOFT_PACKETS_DEFAULT	(1ULL << 60)
+#define AEGIS_SOFT_PACKETS_DEFAULT	BIT_ULL(60)
 #define AEGIS_HARD_PACKETS_DEFAULT	(AEGIS_COUNTER_REJECT_AFTER)
 
 struct aegis_device;

@@ -289,7 +289,7 @@ static int aegis_nl_put_key(struct sk_buff *skb, struct aegis_node *node,
 			      be64_to_cpu(key->tx_cid), AEGIS_KEY_A_PAD) ||
 	    nla_put_u32(skb, AEGIS_KEY_A_AGE,
 			min_t(u64, div_u64(age, NSEC_PER_SEC), U32_MAX)) ||
-	    (data_race(key->confirmed) &&
+	    (READ_ONCE(key->confirmed) &&
 	     nla_put_flag(skb, AEGIS_KEY_A_CONFIRMED)) ||
 	    nla_put_u64_64bit(skb, AEGIS_KEY_A_TX_PACKETS, tx,
 			      AEGIS_KEY_A_PAD) ||

@@ -128,7 +128,7 @@ struct aegis_node *aegis_node_get(struct aegis_node *node)
 struct aegis_node *aegis_node_get_rcu(struct aegis_node *node)
 {
 	RCU_LOCKDEP_WARN(!rcu_read_lock_any_held(),
-			 "aegis_node_get_rcu() outside an RCU read-side section");
+			 "taking a reference outside an RCU read-side section");
 	if (unlikely(!node || !kref_get_unless_zero(&node->refcount)))
 		return NULL;
 	return node;
@@ -275,7 +275,7 @@ static bool aegis_node_at(struct aegis_node *node,
 static void aegis_node_update_endpoint(struct aegis_node *node,
 				       const union aegis_sockaddr *remote)
 {
-	if (unlikely(data_race(node->dead) ||
+	if (unlikely(READ_ONCE(node->dead) ||
 		     (remote->addr.sa_family != AF_INET &&
 		      remote->addr.sa_family != AF_INET6)))
 		return;

@@ -112,8 +112,8 @@ static unsigned int key_bit(const u64 key[2], unsigned int i)
 	return (key[1] >> (127 - i)) & 1;
 }
 
-static struct aegis_trie_node __rcu **root_slot(struct aegis_prefix_table *t,
-						 unsigned int bits)
+static struct aegis_trie_node __rcu **
+root_slot(struct aegis_prefix_table *t, unsigned int bits)
 {
 	return bits == 32 ? &t->root4 : &t->root6;
 }

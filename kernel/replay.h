@@ -44,7 +44,7 @@
  *		(c / BITS_PER_LONG) % AEGIS_REPLAY_WORDS.
  */
 struct aegis_replay {
-	spinlock_t lock;
+	spinlock_t lock;	/* @next and @bitmap */
 	u64 next;
 	unsigned long bitmap[AEGIS_REPLAY_WORDS];
 };

@@ -298,6 +298,12 @@ static void aegis_tx_drain(struct aegis_node *node)
 		}
 		rcu_read_unlock_bh();
 		spin_unlock_bh(&ring->consumer_lock);
+		/*
+		 * Order the unlock before the second look at the head; pairs
+		 * with aegis_tx_complete(): it sets a state and then tries the
+		 * lock, we drop the lock and then read the state, so one of
+		 * us sees the other's finished unit.
+		 */
 		smp_mb();
 		spin_lock_bh(&ring->consumer_lock);
 		first = __ptr_ring_peek(ring);
@@ -324,6 +330,7 @@ static void aegis_tx_complete(struct sk_buff *first,
 	int cpu = aegis_node_tx_cpu(node);
 
 	atomic_set_release(&aegis_tx_cb(first)->state, state);
+	/* The state before the drain's trylock; see aegis_tx_drain(). */
 	smp_mb();
 	/* Crypto workers are bound to their CPU: this cannot migrate. */
 	if (raw_smp_processor_id() == cpu) {

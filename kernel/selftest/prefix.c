@@ -332,7 +332,7 @@ static int st_check_trie(struct st *s, struct aegis_trie_node __rcu *root,
 		}
 		for (i = 0; i < 2; i++) {
 			c = rcu_dereference_protected(n->child[i],
-						lockdep_is_held(&s->lock));
+						      lockdep_is_held(&s->lock));
 			if (!c)
 				continue;
 			if (c->parent != n || c->cidr <= n->cidr ||

@@ -70,6 +70,7 @@ enum aegis_cmd {
 
 	__AEGIS_CMD_MAX
 };
+
 #define AEGIS_CMD_MAX (__AEGIS_CMD_MAX - 1)
 
 /* Top-level attributes. */
@@ -85,6 +86,7 @@ enum aegis_attr {
 	AEGIS_A_PAD,
 	__AEGIS_A_MAX
 };
+
 #define AEGIS_A_MAX (__AEGIS_A_MAX - 1)
 
 /* AEGIS_A_DEV: device settings and state. */
@@ -102,6 +104,7 @@ enum aegis_dev_attr {
 	AEGIS_DEV_A_PAD,
 	__AEGIS_DEV_A_MAX
 };
+
 #define AEGIS_DEV_A_MAX (__AEGIS_DEV_A_MAX - 1)
 
 /* AEGIS_A_NODE: a peer of the mesh. */
@@ -130,6 +133,7 @@ enum aegis_node_attr {
 	AEGIS_NODE_A_ENDPOINT_SCOPE,
 	__AEGIS_NODE_A_MAX
 };
+
 #define AEGIS_NODE_A_MAX (__AEGIS_NODE_A_MAX - 1)
 
 enum aegis_node_flags {
@@ -154,6 +158,7 @@ enum aegis_drop_attr {
 	AEGIS_DROP_A_ECN,		/* congestion mark on a packet not ECN-capable */
 	__AEGIS_DROP_A_MAX
 };
+
 #define AEGIS_DROP_A_MAX (__AEGIS_DROP_A_MAX - 1)
 
 enum aegis_key_slot {
@@ -190,6 +195,7 @@ enum aegis_key_attr {
 	AEGIS_KEY_A_PAD,
 	__AEGIS_KEY_A_MAX
 };
+
 #define AEGIS_KEY_A_MAX (__AEGIS_KEY_A_MAX - 1)
 
 enum aegis_keydir_attr {
@@ -198,6 +204,7 @@ enum aegis_keydir_attr {
 	AEGIS_KEYDIR_A_SALT,		/* binary[4] */
 	__AEGIS_KEYDIR_A_MAX
 };
+
 #define AEGIS_KEYDIR_A_MAX (__AEGIS_KEYDIR_A_MAX - 1)
 
 /* AEGIS_A_PREFIX: an overlay prefix routed to a node. */
@@ -209,6 +216,7 @@ enum aegis_prefix_attr {
 	AEGIS_PREFIX_A_LEN,		/* u8: prefix length */
 	__AEGIS_PREFIX_A_MAX
 };
+
 #define AEGIS_PREFIX_A_MAX (__AEGIS_PREFIX_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_AEGISRAY_H */
