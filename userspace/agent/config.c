@@ -730,14 +730,18 @@ static const char *peer_parse(const char *s, struct cfg_peer *peer)
 
 		if (zone)
 			*zone = '\0';
-		if (aegis_addr_parse(peer->host, &a) || a.family != AF_INET6)
+		if (aegis_addr_parse(peer->host, &a) || a.family != AF_INET6) {
 			why = "has no valid IPv6 address in the brackets";
-		else if (aegis_addr_is_linklocal(&a) && (!zone || !zone[1]))
-			why = "is link-local: name its interface, as in [fe80::1%eth0]:PORT";
-		else if (!aegis_addr_is_linklocal(&a) && zone)
-			why = "has an interface, which only a link-local address (fe80::/10) takes";
-		else if (zone && strlen(zone + 1) >= IF_NAMESIZE)
-			why = "has an interface name longer than 15 characters";
+		} else {
+			int rule = aegis_addr_zone_check(&a, zone != NULL);
+
+			if (rule == -EDESTADDRREQ || (!rule && zone && !zone[1]))
+				why = "is link-local: name its interface, as in [fe80::1%eth0]:PORT";
+			else if (rule)
+				why = "has an interface, which only a link-local address (fe80::/10) takes";
+			else if (zone && strlen(zone + 1) >= IF_NAMESIZE)
+				why = "has an interface name longer than 15 characters";
+		}
 		if (zone)
 			*zone = '%';
 		if (why)

@@ -126,6 +126,17 @@ int aegis_addr_is_linklocal(const struct aegis_addr *a)
 	return a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->u.v6);
 }
 
+int aegis_addr_zone_check(const struct aegis_addr *a, int has_zone)
+{
+	int ll = aegis_addr_is_linklocal(a);
+
+	if (ll && !has_zone)
+		return -EDESTADDRREQ;
+	if (!ll && has_zone)
+		return -EINVAL;
+	return 0;
+}
+
 /* The interface of a link-local address: a name in this namespace, else a number. */
 static int parse_scope(const char *zone, uint32_t *scope)
 {
@@ -146,19 +157,19 @@ static int endpoint_scope(const char *s, char *buf, struct aegis_endpoint *ep,
 			  char *err, size_t errsz)
 {
 	char *zone = strchr(buf, '%');
-	int ll;
+	int ret;
 
 	if (zone)
 		*zone++ = '\0';
 	if (aegis_addr_parse(buf, &ep->addr) || ep->addr.family != AF_INET6)
 		return 0;	/* the caller says what is wrong */
-	ll = aegis_addr_is_linklocal(&ep->addr);
-	if (ll && !zone) {
+	ret = aegis_addr_zone_check(&ep->addr, zone != NULL);
+	if (ret == -EDESTADDRREQ) {
 		seterr(err, errsz, "'%s' is a link-local endpoint: name its interface, as in [%s%%eth0]:PORT",
 		       s, buf);
 		return -EINVAL;
 	}
-	if (!ll && zone) {
+	if (ret) {
 		seterr(err, errsz, "'%s' is not an endpoint: only a link-local address (fe80::/10) takes an interface",
 		       s);
 		return -EINVAL;

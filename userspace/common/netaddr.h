@@ -62,6 +62,14 @@ int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 int aegis_addr_is_linklocal(const struct aegis_addr *a);
 
 /*
+ * The zone rule of endpoints: a link-local address must name its
+ * interface, and no other address may. 0 if @has_zone fits @a;
+ * -EDESTADDRREQ for a link-local address without one; -EINVAL for a zone
+ * on any other address.
+ */
+int aegis_addr_zone_check(const struct aegis_addr *a, int has_zone);
+
+/*
  * Parse "IPV4:PORT" or "[IPV6]:PORT", PORT 1..65535. A link-local IPv6
  * address needs its interface, and only it may have one:
  * "[fe80::1%eth0]:PORT" (or the ifindex, "%2"); the name is looked up
