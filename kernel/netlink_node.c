@@ -11,6 +11,7 @@
 #include "device.h"
 #include "netlink.h"
 #include "node.h"
+#include "socket.h"
 
 #define node_deref(aegis, p) \
 	rcu_dereference_protected(p, lockdep_is_held(&(aegis)->conf_lock))
@@ -317,6 +318,12 @@ static int aegis_nl_parse_node_cfg(struct aegis_device *aegis,
 	ret = aegis_nl_parse_endpoint(nest, tb, cfg, extack);
 	if (ret)
 		return ret;
+	if (tb[AEGIS_NODE_A_ENDPOINT_SCOPE] &&
+	    !aegis_sock_has_ifindex(aegis, cfg->endpoint.in6.sin6_scope_id)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[AEGIS_NODE_A_ENDPOINT_SCOPE],
+				    "the endpoint scope names no interface where the socket is (no such ifindex)");
+		return -ENODEV;
+	}
 	if (tb[AEGIS_NODE_A_VIA]) {
 		ret = aegis_nl_parse_via(aegis, self, self_id,
 					 tb[AEGIS_NODE_A_VIA], cfg, extack);

@@ -38,11 +38,13 @@ struct aegis_crypt_scratch;
 #define AEGIS_NODE_RING_SIZE	1024	/* units per node and direction */
 
 /*
- * A node's receive ring is a queue like any router's: when packets come
- * faster than the workers open them it fills, and at the top it drops
- * (queue_full). An ECN-capable packet queued while the ring is more than
- * half full is marked CE instead, so that an ECN-capable TCP backs off
- * before anything is lost, as behind an AQM (fq_codel with ecn).
+ * A node's rings are queues like any router's: when packets come faster
+ * than the workers seal (transmit) or open (receive) them they fill, and
+ * at the top they drop (queue_full). An ECN-capable packet queued while
+ * its ring is more than half full is marked CE instead, so that an
+ * ECN-capable TCP backs off before anything is lost, as behind an AQM
+ * (fq_codel with ecn). On transmit this matters for forwarded traffic:
+ * a local sender's own queue limits (TSQ) keep it far below the mark.
  */
 #define AEGIS_NODE_RING_MARK	(AEGIS_NODE_RING_SIZE / 2)
 

@@ -38,6 +38,9 @@ struct aegis_rx_cb {
 	atomic_t state;
 	int err;
 	u8 ecn;
+#ifdef DEBUG
+	unsigned long tag;	/* aegis_rx_unit_tag() */
+#endif
 };
 
 static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
@@ -45,6 +48,28 @@ static inline struct aegis_rx_cb *aegis_rx_cb(struct sk_buff *skb)
 	BUILD_BUG_ON(sizeof(struct aegis_rx_cb) > sizeof(skb->cb));
 	return (struct aegis_rx_cb *)skb->cb;
 }
+
+#ifdef DEBUG
+/*
+ * Debug builds check that a unit is still ours where a stage takes it: an
+ * sk_buff freed and reused while on our rings has had its cb cleared, and
+ * one that someone else queued is on their list (skb->next, which
+ * aegis_encap_rcv() cleared).
+ */
+static unsigned long aegis_rx_unit_tag(struct sk_buff *skb)
+{
+	return (unsigned long)skb ^ 0xae615a7aae615a7aUL;
+}
+
+static void aegis_rx_unit_check(struct sk_buff *skb)
+{
+	WARN_ONCE(aegis_rx_cb(skb)->tag != aegis_rx_unit_tag(skb) || skb->next,
+		  "aegisray: receive unit %p reused while queued (tag %lx, next %p)\n",
+		  skb, aegis_rx_cb(skb)->tag, skb->next);
+}
+#else
+static inline void aegis_rx_unit_check(struct sk_buff *skb) { }
+#endif
 
 void aegis_rx_drop(struct aegis_device *aegis, struct aegis_node *node,
 		   struct sk_buff *skb, enum aegis_drop_attr why)
@@ -264,6 +289,7 @@ int aegis_rx_poll(struct napi_struct *napi, int budget)
 		}
 		__ptr_ring_discard_one(ring);
 		spin_unlock(&ring->consumer_lock);
+		aegis_rx_unit_check(skb);
 		aegis_rx_finish(node->aegis, napi, skb);
 		done++;
 	}
@@ -371,6 +397,7 @@ void aegis_rx_worker(struct work_struct *work)
 
 	while ((skb = aegis_crypt_queue_pop(&w->aegis->decrypt_q))) {
 		cb = aegis_rx_cb(skb);
+		aegis_rx_unit_check(skb);
 		cb->err = aegis_open(w->scratch, cb->key, skb, cb->counter);
 		/*
 		 * One reference per batch, taken before the state is out. While
@@ -421,6 +448,9 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	cb->key = key;
 	cb->counter = counter;
 	cb->ecn = ecn;
+#ifdef DEBUG
+	cb->tag = aegis_rx_unit_tag(skb);
+#endif
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;
@@ -457,6 +487,11 @@ int aegis_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		return 1;
 
 	__skb_pull(skb, offset);
+	/*
+	 * A segment of a GRO'd datagram still points at the next one, which
+	 * UDP delivers separately: a relay must not send that one on too.
+	 */
+	skb_mark_not_on_list(skb);
 	skb_orphan(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);

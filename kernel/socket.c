@@ -175,6 +175,20 @@ u16 aegis_sock_port(struct aegis_device *aegis)
 	return port;
 }
 
+bool aegis_sock_has_ifindex(struct aegis_device *aegis, int ifindex)
+{
+	struct aegis_sock *as;
+	struct net *net;
+	bool found;
+
+	rcu_read_lock();
+	as = rcu_dereference(aegis->sock);
+	net = as ? sock_net(as->sk) : dev_net(aegis->dev);
+	found = dev_get_by_index_rcu(net, ifindex);
+	rcu_read_unlock();
+	return found;
+}
+
 static int aegis_send4(struct aegis_node *node, struct sock *sk,
 		       struct sk_buff *skb, const struct aegis_endpoint *ep,
 		       u8 ecn)

@@ -29,6 +29,11 @@ void aegis_sock_detach(struct aegis_device *aegis);
 /* Local port of the attached socket, 0 if none. Under conf_lock or RCU. */
 u16 aegis_sock_port(struct aegis_device *aegis);
 /*
+ * Is there an interface @ifindex where the socket's packets are routed (the
+ * socket's netns, or the device's while it has no socket)?
+ */
+bool aegis_sock_has_ifindex(struct aegis_device *aegis, int ifindex);
+/*
  * Send @skb (which starts at our data header) to @node's endpoint, with
  * @ecn as the outer header's ECN field (its DSCP is always 0). Consumes
  * the skb. Called under rcu_read_lock_bh().

@@ -100,6 +100,7 @@ expect_fail "an endpoint scope is only for a link-local IPv6 endpoint" \
 expect_fail "an endpoint scope is only for a link-local IPv6 endpoint" nl 15:u32:2
 expect_fail "integer out of range" nl 3:hex:fe800000000000000000000000000009 4:u16:5102 15:u32:0
 expect_fail "invalid attribute length" nl 3:hex:fe800000000000000000000000000009 4:u16:5102 15:u16:2
+expect_fail "names no interface where the socket is" nl 3:hex:fe800000000000000000000000000009 4:u16:5102 15:u32:999999
 [ "$(endpoint_of 1 2)" = "[fe80::22%v12]:5102" ] || fail "a refused request changed the endpoint"
 ip netns exec n1 ping -c 1 -W 2 100.64.0.2 >/dev/null || fail "ping after the refused requests"
 log "bad scopes refused, with the endpoint unchanged"
