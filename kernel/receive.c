@@ -110,6 +110,8 @@ static const void *aegis_rx_inner_saddr(struct sk_buff *skb, int *family)
 {
 	unsigned int len;
 
+	/* No link-layer header: the outer one is not this packet's. */
+	skb_reset_mac_header(skb);
 	skb_reset_network_header(skb);
 	if (skb->len >= sizeof(struct iphdr) && ip_hdr(skb)->version == 4) {
 		if (!pskb_may_pull(skb, sizeof(struct iphdr)))

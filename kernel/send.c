@@ -140,10 +140,14 @@ static void aegis_tx_queue(struct aegis_device *aegis, struct aegis_node *dst,
 	ok = aegis_key_next_counters(cb->key, n, &cb->counter) &&
 	     (!cb->hop_key ||
 	      aegis_key_next_counters(cb->hop_key, n, &cb->hop_counter));
-	/* A full-ish ring marks ECN-capable packets CE (queue.h). */
+	/*
+	 * A full-ish ring marks ECN-capable packets CE (queue.h), in a header
+	 * of their own: a packet tap may share this one.
+	 */
 	if (ok && aegis_ring_congested(ring))
 		aegis_for_each_seg(first, skb)
-			INET_ECN_set_ce(skb);
+			if (!skb_cow_head(skb, 0))
+				INET_ECN_set_ce(skb);
 	ret = ok ? __ptr_ring_produce(ring, first) : 0;
 	spin_unlock_bh(&ring->producer_lock);
 	if (unlikely(!ok)) {
