@@ -171,7 +171,8 @@ static int aegis_nl_parse_node(struct genl_info *info, struct nlattr **tb)
 	return 0;
 }
 
-static int aegis_nl_parse_endpoint(struct nlattr *nest, struct nlattr **tb,
+static int aegis_nl_parse_endpoint(struct aegis_device *aegis,
+				   struct nlattr *nest, struct nlattr **tb,
 				   struct aegis_node_cfg *cfg,
 				   struct netlink_ext_ack *extack)
 {
@@ -242,6 +243,11 @@ static int aegis_nl_parse_endpoint(struct nlattr *nest, struct nlattr **tb,
 		sa->in6.sin6_port = htons(nla_get_u16(port));
 		if (scope)
 			sa->in6.sin6_scope_id = nla_get_u32(scope);
+		if (scope && !aegis_sock_has_ifindex(aegis, sa->in6.sin6_scope_id)) {
+			NL_SET_ERR_MSG_ATTR(extack, scope,
+					    "the endpoint scope names no interface where the socket is (no such ifindex)");
+			return -ENODEV;
+		}
 	}
 	cfg->set_endpoint = true;
 	return 0;
@@ -315,15 +321,9 @@ static int aegis_nl_parse_node_cfg(struct aegis_device *aegis,
 
 	lockdep_assert_held(&aegis->conf_lock);
 
-	ret = aegis_nl_parse_endpoint(nest, tb, cfg, extack);
+	ret = aegis_nl_parse_endpoint(aegis, nest, tb, cfg, extack);
 	if (ret)
 		return ret;
-	if (tb[AEGIS_NODE_A_ENDPOINT_SCOPE] &&
-	    !aegis_sock_has_ifindex(aegis, cfg->endpoint.in6.sin6_scope_id)) {
-		NL_SET_ERR_MSG_ATTR(extack, tb[AEGIS_NODE_A_ENDPOINT_SCOPE],
-				    "the endpoint scope names no interface where the socket is (no such ifindex)");
-		return -ENODEV;
-	}
 	if (tb[AEGIS_NODE_A_VIA]) {
 		ret = aegis_nl_parse_via(aegis, self, self_id,
 					 tb[AEGIS_NODE_A_VIA], cfg, extack);

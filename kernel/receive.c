@@ -61,6 +61,11 @@ static unsigned long aegis_rx_unit_tag(struct sk_buff *skb)
 	return (unsigned long)skb ^ 0xae615a7aae615a7aUL;
 }
 
+static void aegis_rx_unit_mark(struct sk_buff *skb)
+{
+	aegis_rx_cb(skb)->tag = aegis_rx_unit_tag(skb);
+}
+
 static void aegis_rx_unit_check(struct sk_buff *skb)
 {
 	WARN_ONCE(aegis_rx_cb(skb)->tag != aegis_rx_unit_tag(skb) || skb->next,
@@ -68,6 +73,7 @@ static void aegis_rx_unit_check(struct sk_buff *skb)
 		  skb, aegis_rx_cb(skb)->tag, skb->next);
 }
 #else
+static inline void aegis_rx_unit_mark(struct sk_buff *skb) { }
 static inline void aegis_rx_unit_check(struct sk_buff *skb) { }
 #endif
 
@@ -450,9 +456,7 @@ static void aegis_rx_queue(struct aegis_device *aegis, struct sk_buff *skb)
 	cb->key = key;
 	cb->counter = counter;
 	cb->ecn = ecn;
-#ifdef DEBUG
-	cb->tag = aegis_rx_unit_tag(skb);
-#endif
+	aegis_rx_unit_mark(skb);
 	atomic_set(&cb->state, AEGIS_UNIT_PENDING);
 
 	ring = &key->node->rx_ring;

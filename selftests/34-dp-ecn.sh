@@ -197,7 +197,6 @@ log "TCP with ECN, slow receiver: $mbit1 Mbit/s, $full1 queue_full drops, $retr1
 [ "$marks1" -gt 0 ] || fail "the receive ring marked nothing for the ECN-capable TCP"
 [ $((full1 * 4)) -le "$full0" ] || fail "with ECN, $full1 drops at the full ring against $full0 without: the marks did not help"
 
-
 # 7. And so does the transmit ring, for traffic a node forwards into the
 #    tunnel (a local sender's TSQ keeps its own queue far below the mark,
 #    and a forwarded TCP here is held back by the vCPUs it shares with the
