@@ -157,8 +157,9 @@ dp_two_nodes() {
 	dp_pair 1 2
 }
 
-# dp_relay_line: nodes 1 - 2 - 3 on two veths (no path between 1 and 3);
-# 2 relays for both; 1 and 3 reach each other via 2 with end-to-end keys.
+# dp_relay_line [CIPHER]: nodes 1 - 2 - 3 on two veths (no path between 1 and 3);
+# 2 relays for both; 1 and 3 reach each other via 2 with end-to-end keys
+# (CIPHER, default chacha20poly1305).
 dp_relay_line() {
 	local n
 	for n in 1 2 3; do dp_node "$n"; done
@@ -170,7 +171,7 @@ dp_relay_line() {
 	dp_peer 3 2
 	dp_keys 1 2
 	dp_keys 2 3
-	dp_via 1 2 3 chacha20poly1305
+	dp_via 1 2 3 "${1:-chacha20poly1305}"
 }
 
 # dp_via A R C CIPHER: A and C (both neighbours of the relay R) reach each

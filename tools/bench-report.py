@@ -387,7 +387,8 @@ def guest_info():
     except OSError:
         cmdline = ""
     return {"kernel": platform.release(), "cmdline": cmdline, "guest_cpus": os.cpu_count(), "cpu_model": model,
-            "iperf3": ver.strip(), "python": platform.python_version()}
+            "iperf3": ver.strip(), "python": platform.python_version(),
+            "netstamp_pin": os.environ.get("AEGIS_VM_NETSTAMP_PIN") == "1"}
 
 
 def aead_impl(path):
@@ -714,6 +715,11 @@ def markdown(res, png_name, have_png):
     elif "slub_debug" in cmdline:
         w("**The guest ran with slab debugging on** (`slub_debug` on its command line): "
           "every packet buffer allocation is checked and poisoned, which slows all tunnels.")
+    if meta.get("netstamp_pin"):
+        w("The guest holds a socket with `SO_TIMESTAMP` for its whole life, so that the pings "
+          "do not live-patch the kernel's receive path, which qemu's TCG does not always "
+          "follow (docs/testing.md, \"Known problems\"): every received packet is "
+          "timestamped, in every tunnel alike, as it is whenever a ping runs.")
     w("")
     w("Every tunnel uses its default MTU; the TCP MSS column is what iperf3 negotiated. The "
       "last column (medians) comes from the client namespace's TCP counters around the "
