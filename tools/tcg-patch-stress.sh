@@ -43,16 +43,7 @@ ip netns exec n3 iperf3 -s -D -p 5202
 sleep 1
 ip netns exec n1 ping -c 3 -q 100.64.0.3 >/dev/null || fail "no ping through the relay"
 
-python3 -c '
-import socket, sys, time
-end, gap, n = time.time() + float(sys.argv[1]), float(sys.argv[2]), 0
-while time.time() < end:
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.setsockopt(socket.SOL_SOCKET, 29, 1)  # SO_TIMESTAMP
-    s.close()
-    n += 1
-    time.sleep(gap)
-print("SO_TIMESTAMP opened and closed", n, "times")' "$T" "$GAP" &
+"$(dirname "$0")/vm/so-timestamp" flip "$T" "$GAP" &
 flipper=$!
 end=$((SECONDS + T))
 while [ $SECONDS -lt $end ]; do
