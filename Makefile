@@ -40,10 +40,12 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wstrict-prototypes -Wmissing-prototypes -fstack-protector-strong \
 	-D_FORTIFY_SOURCE=2 -D_GNU_SOURCE -DAEGIS_VERSION='"$(VERSION)"' \
 	-Iinclude/uapi -Iuserspace/common $(PKG_CFLAGS) -MMD -MP
+# The agent's headers are named by their room: #include "session/hs.h".
+$(B)/obj/userspace/agent/%.o: override CFLAGS += -Iuserspace/agent
 LDLIBS := $(PKG_LIBS)
 
 COMMON_SRC := $(wildcard userspace/common/*.c)
-AGENT_SRC := $(wildcard userspace/agent/*.c)
+AGENT_SRC := $(wildcard userspace/agent/*.c userspace/agent/*/*.c)
 CTL_SRC := $(wildcard tools/aegisctl/*.c)
 NLPROBE_SRC := $(wildcard tools/nlprobe/*.c)
 UDPPROBE_SRC := $(wildcard tools/udpprobe/*.c)
@@ -114,8 +116,8 @@ $(B)/bin/udpprobe: $(call obj,$(UDPPROBE_SRC))
 
 # kernelprobe drives the agent's kernel.c end to end (selftests/40-*).
 $(B)/obj/tools/kernelprobe/%.o: override CFLAGS += -Iuserspace/agent
-$(B)/bin/kernelprobe: $(call obj,$(KERNELPROBE_SRC)) $(B)/obj/userspace/agent/kernel.o \
-		$(B)/obj/userspace/agent/log.o $(COMMON_LIB)
+$(B)/bin/kernelprobe: $(call obj,$(KERNELPROBE_SRC)) $(call obj,$(wildcard userspace/agent/fib/kernel*.c)) \
+		$(B)/obj/userspace/agent/core/log.o $(COMMON_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The agent's kernel interface (userspace/agent/kernel.c), driven end to end
+# The agent's kernel interface (userspace/agent/fib/kernel_genl.c and kernel_rtnl.c), driven end to end
 # by kernelprobe in a netns: module loading on demand (also when only the
 # rtnl alias may load it, so the genl family appears after kernel_open),
 # device, MTU, addresses, routes, sockets, nodes, keys, prefixes and

@@ -27,12 +27,12 @@
 
 #include <openssl/rand.h>
 
-#include "cert.h"
-#include "handshake.h"
+#include "trust/cert.h"
+#include "session/hs.h"
 #include "hex.h"
-#include "identity.h"
+#include "trust/identity.h"
 #include "numparse.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 struct probe {
 	int fd;

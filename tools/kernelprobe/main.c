@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * kernelprobe: drive the agent's kernel interface (userspace/agent/kernel.c)
+ * kernelprobe: drive the agent's kernel interface (userspace/agent/fib/kernel_genl.c and kernel_rtnl.c)
  * end to end against the real module, and say what happened, one line per
  * step: "ok STEP" or "FAIL STEP: reason" (then exit 1).
  *
@@ -34,7 +34,7 @@
 #include <sys/stat.h>
 
 #include "hex.h"
-#include "kernel.h"
+#include "fib/kernel.h"
 
 #define PROBE_MTU	1380
 #define HOLD_SECS	120

@@ -23,12 +23,12 @@
 
 #include <openssl/pem.h>
 
-#include "agent.h"
-#include "cert.h"
-#include "config.h"
+#include "core/agent.h"
+#include "trust/cert.h"
+#include "conf/config.h"
 #include "hex.h"
-#include "identity.h"
-#include "log.h"
+#include "trust/identity.h"
+#include "core/log.h"
 #include "numparse.h"
 
 #define ERR_SIZE 512

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/addr.c (v4-mapped socket addresses). */
+/* Unit tests: userspace/agent/transport/addr.c (v4-mapped socket addresses). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "addr.h"
+#include "transport/addr.h"
 
 static struct sockaddr_in v4(const char *ip, uint16_t port)
 {

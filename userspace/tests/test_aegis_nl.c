@@ -569,6 +569,10 @@ static void test_names(void **state)
 	assert_null(aegis_cmd_name(AEGIS_CMD_UNSPEC));
 	assert_null(aegis_cmd_name(AEGIS_CMD_MAX + 1));
 	assert_string_equal(aegis_cmd_name(AEGIS_CMD_NTF_REKEY), "rekey");
+	/* Appended last: the numbers before it hold. */
+	assert_int_equal(AEGIS_CMD_NTF_KEY_CONFIRMED, 20);
+	assert_int_equal(AEGIS_CMD_MAX, AEGIS_CMD_NTF_KEY_CONFIRMED);
+	assert_string_equal(aegis_cmd_name(AEGIS_CMD_NTF_KEY_CONFIRMED), "key-confirmed");
 	for (i = AEGIS_DROP_A_REPLAY; i <= AEGIS_DROP_A_MAX; i++)
 		if (i != AEGIS_DROP_A_PAD)
 			assert_non_null(aegis_drop_name(i));

@@ -422,6 +422,24 @@ static void test_events(void **state)
 	emit(msg, false, "sock-closed aegis1\n");
 	nlmsg_free(msg);
 
+	/* What the module sends: the key nest as for rekey, plus CONFIRMED. */
+	msg = ntf(AEGIS_CMD_NTF_KEY_CONFIRMED);
+	nla_put_u32(msg, AEGIS_A_IFINDEX, 4);
+	nla_put_u32(msg, AEGIS_A_GENERATION, 7);
+	nest = nla_nest_start(msg, AEGIS_A_KEY);
+	nla_put(msg, AEGIS_KEY_A_NODE_ID, sizeof(id), id);
+	nla_put_u8(msg, AEGIS_KEY_A_KEY_ID, 5);
+	nla_put_u64(msg, AEGIS_KEY_A_RX_INDEX, 0xa1);
+	nla_put_u8(msg, AEGIS_KEY_A_SLOT, AEGIS_KEY_SLOT_SECONDARY);
+	nla_put_flag(msg, AEGIS_KEY_A_CONFIRMED);
+	nla_nest_end(msg, nest);
+	emit(msg, false, "key-confirmed ifindex 4 node " ID_HEX
+		  " slot secondary key-id 5 rx-index 00000000000000a1\n");
+	emit(msg, true, "{\"event\":\"key-confirmed\",\"cmd\":20,\"ifindex\":4,"
+		  "\"key\":{\"node_id\":\"" ID_HEX "\",\"slot\":\"secondary\",\"key_id\":5,"
+		  "\"rx_index\":\"00000000000000a1\",\"confirmed\":true}}\n");
+	nlmsg_free(msg);
+
 	/* A command this aegisctl does not know yet. */
 	msg = ntf(200);
 	emit(msg, false, "cmd-200\n");

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/cert.c */
+/* Unit tests: userspace/agent/trust/cert.c */
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -21,8 +21,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "cert.h"
-#include "identity.h"
+#include "trust/cert.h"
+#include "trust/identity.h"
 #include "netaddr.h"
 
 #define DAY	86400

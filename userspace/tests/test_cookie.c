@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/cookie.c */
+/* Unit tests: userspace/agent/session/cookie.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 
 #include <openssl/evp.h>
 
-#include "cookie.h"
+#include "session/cookie.h"
 
 #define SEC	1000000000ULL
 #define MS	1000000ULL

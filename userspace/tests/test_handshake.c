@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/handshake.c (with cert.c and identity.c) */
+/* Unit tests: userspace/agent/session/hs.c (with cert.c and identity.c) */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,10 +19,10 @@
 #include <openssl/x509.h>
 
 #include "hex.h"
-#include "cert.h"
-#include "handshake.h"
-#include "identity.h"
-#include "wire.h"
+#include "trust/cert.h"
+#include "session/hs.h"
+#include "trust/identity.h"
+#include "wire/wire.h"
 
 #define DAY	(24 * 60 * 60)
 
@@ -247,7 +247,7 @@ static void hkdf_ref(const uint8_t salt[32], const uint8_t *ikm, size_t ilen,
 	}
 }
 
-/* Check keys against an OKM laid out as handshake.h says. */
+/* Check keys against an OKM laid out as session/hs.h says. */
 static void check_layout(const struct hs_keys *k, const uint8_t *okm,
 			 bool initiator)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/identity.c */
+/* Unit tests: userspace/agent/trust/identity.c */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "identity.h"
+#include "trust/identity.h"
 
 /* One RSA key for the whole binary: generating keys is slow. */
 struct fixture {

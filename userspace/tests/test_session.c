@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Unit tests: the handshake state machine (userspace/agent/session.c) with
+ * Unit tests: the handshake state machine (userspace/agent/session/session.c) with
  * two agents in one process. Their control datagrams travel over real UDP
  * sockets on the loopback, delivered (or dropped, or replayed) by the test;
  * the kernel is a fake (the kernel_* calls are linked with --wrap, see the
@@ -23,8 +23,8 @@
 
 #include <openssl/x509.h>
 
-#include "addr.h"
-#include "agent.h"
+#include "transport/addr.h"
+#include "core/agent.h"
 
 /* ---- the fake kernel ------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Unit tests: userspace/agent/wire.c */
+/* Unit tests: userspace/agent/wire/wire.c */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 #define FUZZ_ROUNDS	10000
 

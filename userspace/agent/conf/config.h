@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
+#include "core/log.h"
 #include "netaddr.h"
 
 #define CFG_NAME_MAX		64	/* node_name, network_name, NUL included */

@@ -18,8 +18,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "errmsg.h"
-#include "identity.h"
+#include "core/errmsg.h"
+#include "trust/identity.h"
 
 /* Largest key file read: a 4096-bit key in PKCS#8 PEM is about 3.3 KB. */
 #define KEY_FILE_MAX	(64 * 1024)

@@ -15,11 +15,11 @@
 
 #include <openssl/x509.h>
 
-#include "config.h"
-#include "cookie.h"
-#include "handshake.h"
-#include "identity.h"
-#include "kernel.h"
+#include "conf/config.h"
+#include "session/cookie.h"
+#include "session/hs.h"
+#include "trust/identity.h"
+#include "fib/kernel.h"
 
 #define AGENT_MAX_PEERS		256
 #define AGENT_TICK_MS		200

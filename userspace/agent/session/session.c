@@ -26,10 +26,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "addr.h"
-#include "agent.h"
+#include "transport/addr.h"
+#include "core/agent.h"
 #include "hex.h"
-#include "log.h"
+#include "core/log.h"
 
 #define LOG_BURST_PER_SEC	10
 

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "log.h"
+#include "core/log.h"
 
 /* Set once from the command line or config; read-only afterwards. */
 static enum log_level current_level = LOG_LVL_INFO;

@@ -29,7 +29,7 @@
 
 #include <linux/aegisray.h>
 
-#include "config.h"
+#include "conf/config.h"
 #include "numparse.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

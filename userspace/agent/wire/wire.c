@@ -9,7 +9,7 @@
 
 #include <openssl/rand.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 #define HDR_FORM_MASK	0xc0	/* long header, fixed bit */
 #define HDR_QTYPE_SHIFT	4

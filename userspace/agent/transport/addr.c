@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
+#include "transport/addr.h"
 
 void addr_to_socket(const struct sockaddr *in, struct sockaddr_storage *out,
 		    socklen_t *len)

@@ -23,10 +23,10 @@
 
 #include <openssl/crypto.h>
 
-#include "addr.h"
-#include "agent.h"
+#include "transport/addr.h"
+#include "core/agent.h"
 #include "hex.h"
-#include "log.h"
+#include "core/log.h"
 
 enum { EV_UDP = 1, EV_KERNEL, EV_CONTROL, EV_SIGNAL };
 

@@ -11,8 +11,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "cookie.h"
-#include "handshake.h"
+#include "session/cookie.h"
+#include "session/hs.h"
 
 #define NS_PER_SEC		1000000000ULL
 #define SECRET_LIFETIME_NS	((uint64_t)COOKIE_SECRET_LIFETIME * NS_PER_SEC)

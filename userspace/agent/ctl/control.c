@@ -17,11 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "agent.h"
+#include "transport/addr.h"
+#include "core/agent.h"
 #include "hex.h"
 #include "json.h"
-#include "log.h"
+#include "core/log.h"
 
 #define CONTROL_REQ_MAX 64
 

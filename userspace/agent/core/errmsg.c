@@ -6,7 +6,7 @@
 
 #include <openssl/err.h>
 
-#include "errmsg.h"
+#include "core/errmsg.h"
 
 static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
 		     va_list ap) __attribute__((format(printf, 4, 0)));

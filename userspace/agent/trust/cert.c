@@ -20,9 +20,9 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "cert.h"
-#include "errmsg.h"
-#include "identity.h"
+#include "trust/cert.h"
+#include "core/errmsg.h"
+#include "trust/identity.h"
 #include "netaddr.h"
 
 /* Certificates start 5 minutes in the past: clocks are never quite equal. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Handshake cryptography (handshake.h): X25519 ephemerals, RSA-PSS
+ * Handshake cryptography (hs.h): X25519 ephemerals, RSA-PSS
  * signatures, an RSA-OAEP wrapped secret and the HKDF key schedule, all
  * through the OpenSSL 3 EVP interfaces.
  */
@@ -15,7 +15,7 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "handshake.h"
+#include "session/hs.h"
 
 #define SHA256_LEN	32
 #define HS_IKM_MAX	128	/* hs_derive: dh || secret */

@@ -27,7 +27,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "wire.h"
+#include "wire/wire.h"
 
 #define COOKIE_RATE_PER_SEC	5
 #define COOKIE_RATE_BURST	10

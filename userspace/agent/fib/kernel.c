@@ -35,7 +35,7 @@
 #include <netlink/route/route.h>
 
 #include "hex.h"
-#include "kernel.h"
+#include "fib/kernel.h"
 
 #ifndef SOL_NETLINK
 #define SOL_NETLINK 270

@@ -10,8 +10,8 @@
 
 #include <openssl/rand.h>
 
-#include "addr.h"
-#include "agent.h"
+#include "transport/addr.h"
+#include "core/agent.h"
 #include "hex.h"
 
 uint64_t now_ms(void)

@@ -19,8 +19,8 @@
  *   OKM = key_i2r[32] | salt_i2r[4] | key_r2i[32] | salt_r2i[4] |
  *         confirm_key[32] | key_id[1] (& 7) | spare[4]
  */
-#ifndef AGENT_HANDSHAKE_H
-#define AGENT_HANDSHAKE_H
+#ifndef AGENT_SESSION_HS_H
+#define AGENT_SESSION_HS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,8 +31,8 @@
 #include <openssl/x509.h>
 #include <linux/aegisray.h>
 
-#include "cert.h"
-#include "wire.h"
+#include "trust/cert.h"
+#include "wire/wire.h"
 
 #define HS_KDF_INFO	"aegisray v1 session"
 #define HS_OKM_LEN	109
@@ -180,4 +180,4 @@ int hs_derive(const uint8_t th[32], const uint8_t *dh, size_t dh_len,
 
 void hs_keys_wipe(struct hs_keys *keys);
 
-#endif /* AGENT_HANDSHAKE_H */
+#endif /* AGENT_SESSION_HS_H */
