@@ -163,12 +163,12 @@ struct watch {
 static void on_event(const struct kernel_event *ev, void *arg)
 {
 	struct watch *w = arg;
-	char id[AEGIS_NODE_ID_HEX_SIZE] = "-";
+	char id[AEGIS_NODE_ID_SHORT_SIZE] = "-";
 	const char *name = aegis_cmd_name(ev->cmd);
 
 	if (ev->has_node)
-		aegis_node_id_format(ev->node.id, id);
-	printf("  event %s ifindex %u node %.8s%s\n", name ? name : "?",
+		aegis_node_id_short(ev->node.id, id);
+	printf("  event %s ifindex %u node %s%s\n", name ? name : "?",
 	       ev->ifindex, id, ev->has_key ? " (key)" : "");
 	if (ev->ifindex != w->ifindex)
 		w->foreign++;

@@ -251,10 +251,9 @@ static int cmd_check_config(int argc, char **argv)
 
 static void print_id(const uint8_t *id)
 {
-	char hex[2 * AEGIS_NODE_ID_LEN + 1];
+	char hex[AEGIS_NODE_ID_HEX_SIZE];
 
-	aegis_hex_encode(id, AEGIS_NODE_ID_LEN, hex, sizeof(hex));
-	printf("%s\n", hex);
+	printf("%s\n", aegis_node_id_format(id, hex));
 }
 
 static int cmd_keygen(int argc, char **argv)
@@ -484,10 +483,10 @@ static int cmd_ca_sign(int argc, char **argv)
 	identity_node_id(pub, id);
 	printf("certificate for %s (node ", req->name);
 	{
-		char hex[2 * AEGIS_NODE_ID_LEN + 1];
+		char hex[AEGIS_NODE_ID_HEX_SIZE];
 
-		aegis_hex_encode(id, AEGIS_NODE_ID_LEN, hex, sizeof(hex));
-		printf("%s), valid %u days: %s\n", hex, days, out);
+		printf("%s), valid %u days: %s\n",
+		       aegis_node_id_format(id, hex), days, out);
 	}
 	ret = 0;
 out:

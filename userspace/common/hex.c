@@ -58,9 +58,18 @@ int aegis_node_id_parse(const char *s, uint8_t id[AEGIS_NODE_ID_LEN])
 	return aegis_hex_decode(s, id, AEGIS_NODE_ID_LEN);
 }
 
-void aegis_node_id_format(const uint8_t id[AEGIS_NODE_ID_LEN],
-			  char buf[AEGIS_NODE_ID_HEX_SIZE])
+const char *aegis_node_id_format(const uint8_t id[AEGIS_NODE_ID_LEN],
+				 char buf[AEGIS_NODE_ID_HEX_SIZE])
 {
 	/* Cannot fail: the buffer is big enough by type. */
 	(void)aegis_hex_encode(id, AEGIS_NODE_ID_LEN, buf, AEGIS_NODE_ID_HEX_SIZE);
+	return buf;
+}
+
+const char *aegis_node_id_short(const uint8_t id[AEGIS_NODE_ID_LEN],
+				char buf[AEGIS_NODE_ID_SHORT_SIZE])
+{
+	(void)aegis_hex_encode(id, AEGIS_NODE_ID_SHORT_LEN / 2, buf,
+			       AEGIS_NODE_ID_SHORT_SIZE);
+	return buf;
 }

@@ -31,8 +31,17 @@ int aegis_hex_decode(const char *s, void *out, size_t len);
 /* aegis_hex_decode() for a node id: 64 hex digits. */
 int aegis_node_id_parse(const char *s, uint8_t id[AEGIS_NODE_ID_LEN]);
 
-/* Format a node id as 64 lowercase hex digits (buf: AEGIS_NODE_ID_HEX_SIZE). */
-void aegis_node_id_format(const uint8_t id[AEGIS_NODE_ID_LEN],
-			  char buf[AEGIS_NODE_ID_HEX_SIZE]);
+/*
+ * The two ways a node id is written, everywhere (logs, status, aegisctl):
+ * all 64 lowercase hex digits, or the first AEGIS_NODE_ID_SHORT_LEN of
+ * them where a line names a node for humans. Both return buf.
+ */
+#define AEGIS_NODE_ID_SHORT_LEN		12
+#define AEGIS_NODE_ID_SHORT_SIZE	(AEGIS_NODE_ID_SHORT_LEN + 1)
+
+const char *aegis_node_id_format(const uint8_t id[AEGIS_NODE_ID_LEN],
+				 char buf[AEGIS_NODE_ID_HEX_SIZE]);
+const char *aegis_node_id_short(const uint8_t id[AEGIS_NODE_ID_LEN],
+				char buf[AEGIS_NODE_ID_SHORT_SIZE]);
 
 #endif /* AEGIS_HEX_H */

@@ -291,7 +291,7 @@ static void make_agent(struct world *w, unsigned int i)
 	a->hs.cert_len = a->cert_len;
 	a->hs.ca = w->ca;
 	a->hs.cipher_pref = AEGIS_CIPHER_AES_GCM;
-	assert_int_equal(cookie_gate_init(&a->gate, wall_ns()), 0);
+	assert_int_equal(cookie_gate_init(&a->gate, clock_wall_ns()), 0);
 
 	a->udp_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	assert_true(a->udp_fd >= 0);
@@ -492,7 +492,7 @@ static void test_confirm_lost(void **state)
 	assert_int_equal(peer_of(1)->state, PEER_HANDSHAKE);
 	assert_false(data(W->a[1], W->a[0]));	/* no tx key yet at the responder */
 	assert_true(data(W->a[0], W->a[1]));	/* confirms its secondary key */
-	session_tick(W->a[1], now_ms());
+	session_tick(W->a[1], clock_ms());
 	assert_int_equal(peer_of(1)->state, PEER_ESTABLISHED);
 	assert_both_ways();
 }
@@ -531,8 +531,8 @@ static void test_rotation_lossless(void **state)
 	assert_int_equal(peer_of(1)->rotations, 1);
 	assert_memory_not_equal(old_enc, n0->slot[0].enc, AEGIS_KEY_LEN);
 	assert_true(n0->slot[1].used);		/* old key kept for the grace */
-	session_tick(W->a[0], now_ms() + KEY_GRACE_MAX_MS + 1);
-	session_tick(W->a[1], now_ms() + KEY_GRACE_MAX_MS + 1);
+	session_tick(W->a[0], clock_ms() + KEY_GRACE_MAX_MS + 1);
+	session_tick(W->a[1], clock_ms() + KEY_GRACE_MAX_MS + 1);
 	assert_false(n0->slot[1].used);
 	assert_false(fake_node(&W->a[1]->k, W->a[0]->id.node_id, false)->slot[1].used);
 	assert_both_ways();
@@ -664,7 +664,7 @@ static void test_garbage(void **state)
  */
 static void test_timer_rotations(void **state)
 {
-	uint64_t t = now_ms();
+	uint64_t t = clock_ms();
 	unsigned int i;
 
 	(void)state;

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "conf/config.h"
+#include "core/clock.h"
 #include "session/cookie.h"
 #include "session/hs.h"
 #include "trust/identity.h"
@@ -149,9 +150,6 @@ struct agent {
 	unsigned int probe_count;
 };
 
-/* Clocks: CLOCK_MONOTONIC milliseconds, CLOCK_REALTIME nanoseconds. */
-uint64_t now_ms(void);
-uint64_t wall_ns(void);
 
 /* peer.c */
 struct peer *peer_find_id(struct agent *a, const uint8_t *id);
@@ -160,7 +158,6 @@ struct peer *peer_find_static(struct agent *a, int static_idx);
 struct peer *peer_alloc(struct agent *a);
 void peer_reset_session(struct peer *p);
 void peer_schedule_retry(struct agent *a, struct peer *p, uint64_t now);
-void peer_format_id(const uint8_t *id, char *buf, size_t size);	/* short */
 const char *peer_label(const struct peer *p, char *buf, size_t size);
 
 /* session.c: the handshake state machine. */

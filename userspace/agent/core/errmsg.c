@@ -33,7 +33,7 @@ static void vset_err(char *err, size_t errsz, bool ssl, const char *fmt,
 	ERR_clear_error();
 }
 
-void set_err(char *err, size_t errsz, const char *fmt, ...)
+void errmsg_set(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -42,7 +42,7 @@ void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
-void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
+void errmsg_set_ssl(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 /* Format a reason into err (err may be NULL). Clears OpenSSL's queue. */
-void set_err(char *err, size_t errsz, const char *fmt, ...)
+void errmsg_set(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* The same, with OpenSSL's most recent error appended if there is one. */
-void set_ssl_err(char *err, size_t errsz, const char *fmt, ...)
+void errmsg_set_ssl(char *err, size_t errsz, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #endif /* AGENT_ERRMSG_H */

@@ -411,9 +411,9 @@ static void event_loop(struct agent *a)
 {
 	struct epoll_event evs[8];
 
-	a->next_tick_ms = now_ms();
+	a->next_tick_ms = clock_ms();
 	while (!a->stop) {
-		uint64_t now = now_ms();
+		uint64_t now = clock_ms();
 		int timeout = 0, n, i;
 
 		if (a->next_tick_ms > now)
@@ -440,7 +440,7 @@ static void event_loop(struct agent *a)
 				break;
 			}
 		}
-		now = now_ms();
+		now = clock_ms();
 		if (now >= a->next_tick_ms) {
 			tick(a, now);
 			a->next_tick_ms = now + AGENT_TICK_MS;
@@ -513,18 +513,18 @@ int agent_run(const char *config_path, int log_override)
 	log_set_level(log_override >= 0 ? (enum log_level)log_override :
 		      a->cfg.log_level);
 	print_config_notes(&a->cfg);
-	a->start_ms = now_ms();
+	a->start_ms = clock_ms();
 
 	if (load_credentials(a) || open_udp(a) || setup_kernel(a) ||
-	    control_open(a) || cookie_gate_init(&a->gate, wall_ns()) ||
+	    control_open(a) || cookie_gate_init(&a->gate, clock_wall_ns()) ||
 	    setup_loop(a))
 		goto out;
 
 	add_static_peers(a);
 	{
-		char id[2 * AEGIS_NODE_ID_LEN + 1];
+		char id[AEGIS_NODE_ID_HEX_SIZE];
 
-		aegis_hex_encode(a->id.node_id, AEGIS_NODE_ID_LEN, id, sizeof(id));
+		aegis_node_id_format(a->id.node_id, id);
 		log_info("node %s (%s) in network %s, %u static peer(s)",
 			 a->cfg.node_name, id, a->me.network, a->cfg.n_peers);
 	}

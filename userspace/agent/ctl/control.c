@@ -108,7 +108,7 @@ void control_close(struct agent *a)
 /* ---- the status report ----------------------------------------------- */
 
 struct peer_view {
-	char id[2 * AEGIS_NODE_ID_LEN + 1];
+	char id[AEGIS_NODE_ID_HEX_SIZE];
 	char endpoint[AEGIS_ENDPOINT_STRSIZE];
 	bool has_kernel;
 	struct aegis_node kn;
@@ -123,7 +123,7 @@ static void peer_view(struct agent *a, struct peer *p, struct peer_view *v)
 
 	memset(v, 0, sizeof(*v));
 	if (p->has_id)
-		aegis_hex_encode(p->id, AEGIS_NODE_ID_LEN, v->id, sizeof(v->id));
+		aegis_node_id_format(p->id, v->id);
 	if (p->ep_len)
 		addr_str((struct sockaddr *)&p->ep, v->endpoint, sizeof(v->endpoint));
 	v->handshake_ago = -1;
@@ -171,7 +171,7 @@ static void json_prefix_list(struct aegis_json *j, const char *key,
 
 static void status_json(struct agent *a, FILE *out)
 {
-	char s[AEGIS_PREFIX_STRSIZE], id[2 * AEGIS_NODE_ID_LEN + 1];
+	char s[AEGIS_PREFIX_STRSIZE], id[AEGIS_NODE_ID_HEX_SIZE];
 	struct aegis_json j;
 	unsigned int i, k;
 
@@ -180,7 +180,7 @@ static void status_json(struct agent *a, FILE *out)
 
 	aegis_json_key(&j, "node");
 	aegis_json_object_begin(&j);
-	aegis_hex_encode(a->id.node_id, AEGIS_NODE_ID_LEN, id, sizeof(id));
+	aegis_node_id_format(a->id.node_id, id);
 	aegis_json_kv_string(&j, "name", a->cfg.node_name);
 	aegis_json_kv_string(&j, "id", id);
 	aegis_json_kv_string(&j, "network", a->me.network);
@@ -194,7 +194,7 @@ static void status_json(struct agent *a, FILE *out)
 	aegis_json_kv_u64(&j, "listen_port", a->port);
 	aegis_json_kv_string(&j, "cipher", config_cipher_name(a->cfg.cipher));
 	aegis_json_kv_u64(&j, "rekey_interval", a->cfg.rekey_interval);
-	aegis_json_kv_u64(&j, "uptime", (now_ms() - a->start_ms) / 1000);
+	aegis_json_kv_u64(&j, "uptime", (clock_ms() - a->start_ms) / 1000);
 	aegis_json_kv_string(&j, "roles", roles_str(a->me.roles, s, sizeof(s)));
 	aegis_json_kv_u64(&j, "cert_expires", (uint64_t)a->me.not_after);
 	aegis_json_object_end(&j);
@@ -295,10 +295,10 @@ static void fmt_ago(int64_t s, char *buf, size_t size)
 static void status_text(struct agent *a, FILE *out)
 {
 	char s[AEGIS_PREFIX_STRSIZE], s6[AEGIS_PREFIX_STRSIZE] = "";
-	char id[2 * AEGIS_NODE_ID_LEN + 1], ago[32], roles[32];
+	char id[AEGIS_NODE_ID_HEX_SIZE], ago[32], roles[32];
 	unsigned int i, k, n = 0;
 
-	aegis_hex_encode(a->id.node_id, AEGIS_NODE_ID_LEN, id, sizeof(id));
+	aegis_node_id_format(a->id.node_id, id);
 	aegis_addr_format(&a->cfg.mesh_ip, s, sizeof(s));
 	if (a->cfg.mesh_ip6.family)
 		aegis_addr_format(&a->cfg.mesh_ip6, s6, sizeof(s6));

@@ -14,22 +14,6 @@
 #include "core/agent.h"
 #include "hex.h"
 
-uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 const char *peer_state_name(enum peer_state st)
 {
 	switch (st) {
@@ -134,22 +118,14 @@ void peer_schedule_retry(struct agent *a, struct peer *p, uint64_t now)
 	p->next_attempt_ms = now + delay;
 }
 
-void peer_format_id(const uint8_t *id, char *buf, size_t size)
-{
-	char hex[2 * AEGIS_NODE_ID_LEN + 1];
-
-	aegis_hex_encode(id, AEGIS_NODE_ID_LEN, hex, sizeof(hex));
-	snprintf(buf, size, "%.12s", hex);
-}
-
 /* "name (0123456789ab)" or the static endpoint's host:port. */
 const char *peer_label(const struct peer *p, char *buf, size_t size)
 {
 	if (p->has_id) {
-		char id[16];
+		char id[AEGIS_NODE_ID_SHORT_SIZE];
 
-		peer_format_id(p->id, id, sizeof(id));
-		snprintf(buf, size, "%s (%s)", p->cert.name, id);
+		snprintf(buf, size, "%s (%s)", p->cert.name,
+			 aegis_node_id_short(p->id, id));
 	} else {
 		char ep[AEGIS_ENDPOINT_STRSIZE];
 

@@ -63,7 +63,7 @@ int session_send(struct agent *a, const struct sockaddr *dst, socklen_t len,
 static bool log_allowed(struct agent *a)
 {
 	static const uint64_t window = 1000;
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 
 	if (now - a->log_window_ms >= window) {
 		if (a->log_suppressed)
@@ -300,7 +300,7 @@ static void session_established(struct agent *a, struct peer *p,
 	p->state = PEER_ESTABLISHED;
 	p->we_initiated = initiator;
 	p->cipher = cipher;
-	p->session_ms = now_ms();
+	p->session_ms = clock_ms();
 	p->last_handshake_wall = (uint64_t)time(NULL);
 	p->attempts = 0;
 	p->next_attempt_ms = 0;
@@ -320,7 +320,7 @@ static void session_established(struct agent *a, struct peer *p,
 
 static uint64_t next_timestamp(struct agent *a)
 {
-	uint64_t ts = wall_ns();
+	uint64_t ts = clock_wall_ns();
 
 	if (ts <= a->last_ts)
 		ts = a->last_ts + 1;
@@ -330,7 +330,7 @@ static uint64_t next_timestamp(struct agent *a)
 
 int session_initiate(struct agent *a, struct peer *p, const char *why)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	char who[128];
 	int ret;
 
@@ -412,14 +412,14 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 		goto fail;
 	}
 	p->old_key = had_primary;
-	p->old_since_ms = now_ms();
+	p->old_since_ms = clock_ms();
 	install_routes(a, p, &info.routes);
 
 	if (!hs_confirm_create(&keys, &w))
 		session_send(a, src, srclen, w.data, w.len);
 	p->confirm_due = true;
 	p->confirm_sent = 1;
-	p->confirm_last_ms = now_ms();
+	p->confirm_last_ms = clock_ms();
 	keys_strip_secrets(&keys);
 	p->confirm = keys;
 	session_established(a, p, true, keys.cipher, keys.key_id);
@@ -428,7 +428,7 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 fail:
 	hs_keys_wipe(&keys);
 	p->state = p->has_primary ? PEER_ESTABLISHED : PEER_FAILED;
-	peer_schedule_retry(a, p, now_ms());
+	peer_schedule_retry(a, p, clock_ms());
 }
 
 static void on_cookie(struct agent *a, const uint8_t *buf, size_t len,
@@ -481,10 +481,10 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 
 	/* The DoS gate: nothing below runs for a source it stops. */
 	switch (cookie_gate_check(&a->gate, src, buf, m.mac1_off + WIRE_MAC_LEN,
-				  m.mac2, wall_ns())) {
+				  m.mac2, clock_wall_ns())) {
 	case COOKIE_SEND_COOKIE:
 		if (!cookie_build_reply(&a->gate, src, m.sender_index, hdr->scid,
-					m.mac1, wall_ns(), &w)) {
+					m.mac1, clock_wall_ns(), &w)) {
 			session_send(a, src, srclen, w.data, w.len);
 			a->stats.cookies_sent++;
 		}
@@ -560,7 +560,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	install_routes(a, p, &info.routes);
 	session_send(a, src, srclen, w.data, w.len);
 	p->await_confirm = true;
-	p->pending_ms = now_ms();
+	p->pending_ms = clock_ms();
 	keys_strip_secrets(&keys);
 	p->pending = keys;
 	hs_keys_wipe(&keys);
@@ -581,7 +581,7 @@ static void activate_pending(struct agent *a, struct peer *p)
 	p->confirm_due = false;		/* a CONFIRM of ours is moot now */
 	hs_keys_wipe(&p->confirm);
 	p->old_key = had_primary;
-	p->old_since_ms = now_ms();
+	p->old_since_ms = clock_ms();
 	session_established(a, p, false, p->pending.cipher, p->pending.key_id);
 	hs_keys_wipe(&p->pending);
 }
@@ -622,7 +622,7 @@ static void on_confirm(struct agent *a, const uint8_t *buf, size_t len,
 static void on_probe(struct agent *a, size_t len, const struct wire_hdr *hdr,
 		     const struct sockaddr *src, socklen_t srclen)
 {
-	uint64_t now = now_ms();
+	uint64_t now = clock_ms();
 	uint8_t scid[WIRE_CID_LEN];
 	struct wire_buf w;
 

@@ -551,23 +551,23 @@ int ca_init(const char *key_path, const char *cert_path, const char *network,
 	int ret;
 
 	if (!name_ok(network, NETWORK_MAX)) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"network name must be 1 to %zu printable ASCII characters",
 			NETWORK_MAX);
 		return -EINVAL;
 	}
 	if (days == 0 || days > CERT_MAX_DAYS) {
-		set_err(err, errsz, "CA validity must be 1 to %u days",
+		errmsg_set(err, errsz, "CA validity must be 1 to %u days",
 			CERT_MAX_DAYS);
 		return -EINVAL;
 	}
 	if (!cert_path || !*cert_path) {
-		set_err(err, errsz, "no CA certificate file name");
+		errmsg_set(err, errsz, "no CA certificate file name");
 		return -EINVAL;
 	}
 	/* An early, friendly refusal; O_EXCL below is what guarantees it. */
 	if (access(cert_path, F_OK) == 0) {
-		set_err(err, errsz, "%s already exists; not overwriting it",
+		errmsg_set(err, errsz, "%s already exists; not overwriting it",
 			cert_path);
 		return -EEXIST;
 	}
@@ -580,7 +580,7 @@ int ca_init(const char *key_path, const char *cert_path, const char *network,
 	ret = -ENOMEM;
 	name = make_name(cn, network);
 	if (!name) {
-		set_ssl_err(err, errsz, "cannot build the CA name");
+		errmsg_set_ssl(err, errsz, "cannot build the CA name");
 		goto err_unlink_key;
 	}
 	now = time(NULL);
@@ -588,18 +588,18 @@ int ca_init(const char *key_path, const char *cert_path, const char *network,
 		     now + (time_t)days * SECS_PER_DAY);
 	X509_NAME_free(name);
 	if (!x) {
-		set_ssl_err(err, errsz, "cannot build the CA certificate");
+		errmsg_set_ssl(err, errsz, "cannot build the CA certificate");
 		goto err_unlink_key;
 	}
 	/* The SKI is the SHA-256 of the SPKI, as for nodes: the node id. */
 	if (add_basic_constraints(x, true) ||
 	    add_key_usage(x, KU_BIT_KEY_CERT_SIGN, KU_BIT_CRL_SIGN) ||
 	    add_ski(x, ca.node_id)) {
-		set_ssl_err(err, errsz, "cannot add the CA certificate extensions");
+		errmsg_set_ssl(err, errsz, "cannot add the CA certificate extensions");
 		goto err_free_cert;
 	}
 	if (!X509_sign(x, ca.key, EVP_sha256())) {
-		set_ssl_err(err, errsz, "cannot sign the CA certificate");
+		errmsg_set_ssl(err, errsz, "cannot sign the CA certificate");
 		goto err_free_cert;
 	}
 	ret = identity_write_pem(cert_path, 0644, false, write_cert, x, err,
@@ -653,25 +653,25 @@ static int check_request(const struct cert_info *req, char *err, size_t errsz)
 	unsigned int i;
 
 	if (!name_ok(req->name, CERT_NAME_MAX - 1)) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"node name must be 1 to %d printable ASCII characters",
 			CERT_NAME_MAX - 1);
 		return -EINVAL;
 	}
 	if (req->n_ips > CERT_MAX_IPS) {
-		set_err(err, errsz, "%u mesh IPs; at most %d", req->n_ips,
+		errmsg_set(err, errsz, "%u mesh IPs; at most %d", req->n_ips,
 			CERT_MAX_IPS);
 		return -EINVAL;
 	}
 	for (i = 0; i < req->n_ips; i++) {
 		if (!aegis_addr_len(req->ips[i].family)) {
-			set_err(err, errsz, "mesh IP %u has no address family",
+			errmsg_set(err, errsz, "mesh IP %u has no address family",
 				i + 1);
 			return -EINVAL;
 		}
 	}
 	if (req->n_prefixes > CERT_MAX_PREFIXES) {
-		set_err(err, errsz, "%u prefixes; at most %d",
+		errmsg_set(err, errsz, "%u prefixes; at most %d",
 			req->n_prefixes, CERT_MAX_PREFIXES);
 		return -EINVAL;
 	}
@@ -680,12 +680,12 @@ static int check_request(const struct cert_info *req, char *err, size_t errsz)
 			continue;
 		if (aegis_prefix_format(&req->prefixes[i], s, sizeof(s)))
 			snprintf(s, sizeof(s), "#%u", i + 1);
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"prefix %s: bad length or host bits set", s);
 		return -EINVAL;
 	}
 	if (req->roles & ~(CERT_ROLE_RELAY | CERT_ROLE_EXIT)) {
-		set_err(err, errsz, "unknown roles 0x%x", (unsigned int)req->roles);
+		errmsg_set(err, errsz, "unknown roles 0x%x", (unsigned int)req->roles);
 		return -EINVAL;
 	}
 	return 0;
@@ -704,29 +704,29 @@ int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 	int ret;
 
 	if (!ca_key || !ca_cert || !subject_pub || !req || !out) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"missing CA key, CA certificate, node key or request");
 		return -EINVAL;
 	}
 	*out = NULL;
 	if (X509_check_private_key(ca_cert, ca_key) != 1) {
-		set_err(err, errsz, "the CA key does not match the CA certificate");
+		errmsg_set(err, errsz, "the CA key does not match the CA certificate");
 		return -EINVAL;
 	}
 	ca_ski = X509_get0_subject_key_id(ca_cert);
 	if (!(X509_get_extension_flags(ca_cert) & EXFLAG_CA) || !ca_ski) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"the CA certificate is not a CA with a key identifier");
 		return -EINVAL;
 	}
 	if (name_entry(X509_get_subject_name(ca_cert), NID_organizationName,
 		       ca_net, sizeof(ca_net))) {
-		set_err(err, errsz, "the CA certificate has no network name (O)");
+		errmsg_set(err, errsz, "the CA certificate has no network name (O)");
 		return -EINVAL;
 	}
 	network = req->network[0] ? req->network : ca_net;
 	if (strncmp(network, ca_net, sizeof(ca_net))) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"certificate requested for network '%.*s' from the CA of '%s'",
 			CERT_NAME_MAX - 1, network, ca_net);
 		return -EINVAL;
@@ -735,34 +735,34 @@ int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 	if (ret)
 		return ret;
 	if (not_after <= not_before) {
-		set_err(err, errsz, "empty validity window");
+		errmsg_set(err, errsz, "empty validity window");
 		return -EINVAL;
 	}
 	if (!identity_key_ok(subject_pub)) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"the node key is not an RSA key of 2048, 3072 or 4096 bits");
 		return -EINVAL;
 	}
 	if (identity_node_id(subject_pub, id)) {
-		set_ssl_err(err, errsz, "cannot compute the node id");
+		errmsg_set_ssl(err, errsz, "cannot compute the node id");
 		return -EINVAL;
 	}
 	if (policy_format(req, policy, sizeof(policy))) {
-		set_err(err, errsz, "cannot format the prefixes and roles");
+		errmsg_set(err, errsz, "cannot format the prefixes and roles");
 		return -EINVAL;
 	}
 
 	ret = -ENOMEM;
 	subject = make_name(req->name, network);
 	if (!subject) {
-		set_ssl_err(err, errsz, "cannot build the subject name");
+		errmsg_set_ssl(err, errsz, "cannot build the subject name");
 		return ret;
 	}
 	x = new_cert(subject, X509_get_subject_name(ca_cert), subject_pub,
 		     not_before, not_after);
 	X509_NAME_free(subject);
 	if (!x) {
-		set_ssl_err(err, errsz, "cannot build the certificate");
+		errmsg_set_ssl(err, errsz, "cannot build the certificate");
 		return ret;
 	}
 	if (add_basic_constraints(x, false) ||
@@ -770,11 +770,11 @@ int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 			  KU_BIT_KEY_ENCIPHERMENT) ||
 	    add_ext_key_usage(x) || add_ski(x, id) || add_aki(x, ca_ski) ||
 	    add_san(x, req) || add_policy(x, policy)) {
-		set_ssl_err(err, errsz, "cannot add the certificate extensions");
+		errmsg_set_ssl(err, errsz, "cannot add the certificate extensions");
 		goto err_free;
 	}
 	if (!X509_sign(x, ca_key, EVP_sha256())) {
-		set_ssl_err(err, errsz, "cannot sign the certificate");
+		errmsg_set_ssl(err, errsz, "cannot sign the certificate");
 		goto err_free;
 	}
 	*out = x;
@@ -792,7 +792,7 @@ int ca_sign(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 	time_t now = time(NULL);
 
 	if (days == 0 || days > CERT_MAX_DAYS) {
-		set_err(err, errsz, "certificate validity must be 1 to %u days",
+		errmsg_set(err, errsz, "certificate validity must be 1 to %u days",
 			CERT_MAX_DAYS);
 		return -EINVAL;
 	}
@@ -1112,20 +1112,20 @@ int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz)
 	X509 *x;
 
 	if (!path || !*path || !out) {
-		set_err(err, errsz, "no certificate file name");
+		errmsg_set(err, errsz, "no certificate file name");
 		return -EINVAL;
 	}
 	f = fopen(path, "re");
 	if (!f) {
 		int ret = -errno;
 
-		set_err(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+		errmsg_set(err, errsz, "cannot open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
 	if (!x) {
-		set_ssl_err(err, errsz, "%s: not a PEM certificate", path);
+		errmsg_set_ssl(err, errsz, "%s: not a PEM certificate", path);
 		return -EINVAL;
 	}
 	*out = x;
@@ -1135,7 +1135,7 @@ int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz)
 int cert_save_pem(const char *path, X509 *cert, char *err, size_t errsz)
 {
 	if (!cert) {
-		set_err(err, errsz, "no certificate");
+		errmsg_set(err, errsz, "no certificate");
 		return -EINVAL;
 	}
 	return identity_write_pem(path, 0644, true, write_cert, cert, err,

@@ -46,10 +46,10 @@ static void set_key_err(char *err, size_t errsz, const char *path,
 	const char *type = EVP_PKEY_get0_type_name(key);
 
 	if (!EVP_PKEY_is_a(key, "RSA"))
-		set_err(err, errsz, "%s: %s key; an RSA key is required", path,
+		errmsg_set(err, errsz, "%s: %s key; an RSA key is required", path,
 			type ? type : "unknown");
 	else
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"%s: RSA key of %d bits; 2048, 3072 or 4096 required",
 			path, EVP_PKEY_get_bits(key));
 }
@@ -128,16 +128,16 @@ static int open_new(const char *path, mode_t mode, char *err, size_t errsz)
 	if (fd < 0) {
 		ret = -errno;
 		if (ret == -EEXIST)
-			set_err(err, errsz, "%s already exists; not overwriting it",
+			errmsg_set(err, errsz, "%s already exists; not overwriting it",
 				path);
 		else
-			set_err(err, errsz, "cannot create %s: %s", path,
+			errmsg_set(err, errsz, "cannot create %s: %s", path,
 				strerror(-ret));
 		return ret;
 	}
 	if (fchmod(fd, mode) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set the mode of %s: %s", path,
+		errmsg_set(err, errsz, "cannot set the mode of %s: %s", path,
 			strerror(-ret));
 		goto err_unlink;
 	}
@@ -162,7 +162,7 @@ static int write_fd(int fd, const char *name, identity_pem_writer fn,
 	bio = BIO_new_fd(fd, BIO_NOCLOSE);
 	if (!bio) {
 		ret = -ENOMEM;
-		set_ssl_err(err, errsz, "cannot write %s", name);
+		errmsg_set_ssl(err, errsz, "cannot write %s", name);
 		goto err_close;
 	}
 	errno = 0;
@@ -171,23 +171,23 @@ static int write_fd(int fd, const char *name, identity_pem_writer fn,
 
 		if (e) {
 			ret = -e;
-			set_err(err, errsz, "cannot write %s: %s", name,
+			errmsg_set(err, errsz, "cannot write %s: %s", name,
 				strerror(e));
 		} else {
 			ret = -EIO;
-			set_ssl_err(err, errsz, "cannot write %s", name);
+			errmsg_set_ssl(err, errsz, "cannot write %s", name);
 		}
 		goto err_free_bio;
 	}
 	BIO_free(bio);
 	if (fsync(fd) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot write %s: %s", name, strerror(-ret));
+		errmsg_set(err, errsz, "cannot write %s: %s", name, strerror(-ret));
 		goto err_close;
 	}
 	if (close(fd) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot write %s: %s", name, strerror(-ret));
+		errmsg_set(err, errsz, "cannot write %s: %s", name, strerror(-ret));
 		return ret;
 	}
 	return 0;
@@ -207,7 +207,7 @@ int identity_write_pem(const char *path, mode_t mode, bool replace,
 	int fd, ret;
 
 	if (!path || !*path || !fn) {
-		set_err(err, errsz, "no file name");
+		errmsg_set(err, errsz, "no file name");
 		return -EINVAL;
 	}
 	if (!replace) {
@@ -224,18 +224,18 @@ int identity_write_pem(const char *path, mode_t mode, bool replace,
 	}
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= sizeof(tmp)) {
-		set_err(err, errsz, "%s: file name too long", path);
+		errmsg_set(err, errsz, "%s: file name too long", path);
 		return -ENAMETOOLONG;
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot create %s: %s", tmp, strerror(-ret));
+		errmsg_set(err, errsz, "cannot create %s: %s", tmp, strerror(-ret));
 		return ret;
 	}
 	if (fchmod(fd, mode) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot set the mode of %s: %s", tmp,
+		errmsg_set(err, errsz, "cannot set the mode of %s: %s", tmp,
 			strerror(-ret));
 		close(fd);
 		goto err_unlink;
@@ -245,7 +245,7 @@ int identity_write_pem(const char *path, mode_t mode, bool replace,
 		goto err_unlink;
 	if (rename(tmp, path) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot rename %s to %s: %s", tmp, path,
+		errmsg_set(err, errsz, "cannot rename %s to %s: %s", tmp, path,
 			strerror(-ret));
 		goto err_unlink;
 	}
@@ -273,35 +273,35 @@ static int read_key_file(const char *path, bool private_key,
 	int fd, ret;
 
 	if (!path || !*path) {
-		set_err(err, errsz, "no key file name");
+		errmsg_set(err, errsz, "no key file name");
 		return -EINVAL;
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot open %s: %s", path, strerror(-ret));
+		errmsg_set(err, errsz, "cannot open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		set_err(err, errsz, "cannot stat %s: %s", path, strerror(-ret));
+		errmsg_set(err, errsz, "cannot stat %s: %s", path, strerror(-ret));
 		goto err_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		set_err(err, errsz, "%s is not a regular file", path);
+		errmsg_set(err, errsz, "%s is not a regular file", path);
 		goto err_close;
 	}
 	if (private_key && (st.st_mode & 077)) {
 		ret = -EPERM;
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"%s has mode %04o: a private key must not be accessible by group or others; run chmod 600 %s",
 			path, (unsigned int)(st.st_mode & 07777), path);
 		goto err_close;
 	}
 	if (st.st_size > KEY_FILE_MAX) {
 		ret = -EFBIG;
-		set_err(err, errsz, "%s is too large for a key file (%lld bytes)",
+		errmsg_set(err, errsz, "%s is too large for a key file (%lld bytes)",
 			path, (long long)st.st_size);
 		goto err_close;
 	}
@@ -309,7 +309,7 @@ static int read_key_file(const char *path, bool private_key,
 	data = OPENSSL_malloc(cap ? cap : 1);
 	if (!data) {
 		ret = -ENOMEM;
-		set_err(err, errsz, "%s: out of memory", path);
+		errmsg_set(err, errsz, "%s: out of memory", path);
 		goto err_close;
 	}
 	while (got < cap) {
@@ -318,7 +318,7 @@ static int read_key_file(const char *path, bool private_key,
 			continue;
 		if (n < 0) {
 			ret = -errno;
-			set_err(err, errsz, "cannot read %s: %s", path,
+			errmsg_set(err, errsz, "cannot read %s: %s", path,
 				strerror(-ret));
 			goto err_free;
 		}
@@ -354,14 +354,14 @@ static int load_private(const char *path, EVP_PKEY **out, char *err,
 	bio = BIO_new_mem_buf(buf, (int)len);
 	if (!bio) {
 		ret = -ENOMEM;
-		set_ssl_err(err, errsz, "%s: out of memory", path);
+		errmsg_set_ssl(err, errsz, "%s: out of memory", path);
 		goto err_wipe;
 	}
 	key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	if (!key) {
 		ret = -EINVAL;
-		set_ssl_err(err, errsz,
+		errmsg_set_ssl(err, errsz,
 			    "%s: not an unencrypted PEM private key", path);
 		goto err_wipe;
 	}
@@ -390,13 +390,13 @@ static int generate(unsigned int bits, EVP_PKEY **out, char *err,
 
 	ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
 	if (!ctx) {
-		set_ssl_err(err, errsz, "RSA key generation unavailable");
+		errmsg_set_ssl(err, errsz, "RSA key generation unavailable");
 		return -ENOMEM;
 	}
 	if (EVP_PKEY_keygen_init(ctx) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, (int)bits) != 1 ||
 	    EVP_PKEY_generate(ctx, &key) != 1) {
-		set_ssl_err(err, errsz, "cannot generate a %u-bit RSA key",
+		errmsg_set_ssl(err, errsz, "cannot generate a %u-bit RSA key",
 			    bits);
 		goto out;
 	}
@@ -415,12 +415,12 @@ int identity_create(const char *path, unsigned int bits, struct identity *id,
 
 	memset(id, 0, sizeof(*id));
 	if (!identity_bits_ok(bits)) {
-		set_err(err, errsz,
+		errmsg_set(err, errsz,
 			"unsupported key size %u; use 2048, 3072 or 4096", bits);
 		return -EINVAL;
 	}
 	if (!path || !*path) {
-		set_err(err, errsz, "no key file name");
+		errmsg_set(err, errsz, "no key file name");
 		return -EINVAL;
 	}
 	/* Claim the name first: no key is generated for nothing. */
@@ -436,7 +436,7 @@ int identity_create(const char *path, unsigned int bits, struct identity *id,
 	fsync_parent(path);
 	if (identity_node_id(key, id->node_id)) {
 		ret = -EINVAL;
-		set_ssl_err(err, errsz, "%s: cannot compute the node id", path);
+		errmsg_set_ssl(err, errsz, "%s: cannot compute the node id", path);
 		goto err_unlink;
 	}
 	id->key = key;
@@ -461,7 +461,7 @@ int identity_load(const char *path, struct identity *id, char *err,
 	if (ret)
 		return ret;
 	if (identity_node_id(key, id->node_id)) {
-		set_ssl_err(err, errsz, "%s: cannot compute the node id", path);
+		errmsg_set_ssl(err, errsz, "%s: cannot compute the node id", path);
 		EVP_PKEY_free(key);
 		return -EINVAL;
 	}
@@ -501,7 +501,7 @@ int identity_load_public(const char *path, EVP_PKEY **pub, char *err,
 	bio = BIO_new_mem_buf(buf, (int)len);
 	if (!bio) {
 		ret = -ENOMEM;
-		set_ssl_err(err, errsz, "%s: out of memory", path);
+		errmsg_set_ssl(err, errsz, "%s: out of memory", path);
 		goto err_wipe;
 	}
 	key = PEM_read_bio_PUBKEY(bio, NULL, no_passphrase, NULL);
@@ -510,7 +510,7 @@ int identity_load_public(const char *path, EVP_PKEY **pub, char *err,
 		ERR_clear_error();
 		if (BIO_reset(bio) != 1) {
 			ret = -EIO;
-			set_ssl_err(err, errsz, "%s: cannot read", path);
+			errmsg_set_ssl(err, errsz, "%s: cannot read", path);
 			goto err_free_bio;
 		}
 		priv = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
@@ -521,7 +521,7 @@ int identity_load_public(const char *path, EVP_PKEY **pub, char *err,
 	}
 	if (!key) {
 		ret = -EINVAL;
-		set_ssl_err(err, errsz, "%s: not a PEM public or private key",
+		errmsg_set_ssl(err, errsz, "%s: not a PEM public or private key",
 			    path);
 		goto err_free_bio;
 	}
@@ -547,7 +547,7 @@ int identity_save_public(const char *path, const EVP_PKEY *key, char *err,
 			 size_t errsz)
 {
 	if (!identity_key_ok(key)) {
-		set_err(err, errsz, "%s: not an RSA key of an allowed size",
+		errmsg_set(err, errsz, "%s: not an RSA key of an allowed size",
 			path ? path : "(null)");
 		return -EINVAL;
 	}
