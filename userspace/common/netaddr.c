@@ -121,6 +121,28 @@ int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 	return 0;
 }
 
+bool aegis_prefix_has_addr(const struct aegis_prefix *net,
+			   const struct aegis_addr *a)
+{
+	unsigned int full = net->len / 8, rest = net->len % 8;
+	size_t alen = aegis_addr_len(a->family);
+
+	if (!alen || a->family != net->addr.family || net->len > alen * 8)
+		return false;
+	if (memcmp(a->u.bytes, net->addr.u.bytes, full))
+		return false;
+	if (!rest)
+		return true;
+	return !((a->u.bytes[full] ^ net->addr.u.bytes[full]) &
+		 (uint8_t)(0xff << (8 - rest)));
+}
+
+bool aegis_prefix_contains(const struct aegis_prefix *net,
+			   const struct aegis_prefix *p)
+{
+	return p->len >= net->len && aegis_prefix_has_addr(net, &p->addr);
+}
+
 int aegis_addr_is_linklocal(const struct aegis_addr *a)
 {
 	return a->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL(&a->u.v6);

@@ -8,6 +8,7 @@
 #ifndef AEGIS_NETADDR_H
 #define AEGIS_NETADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -57,6 +58,16 @@ int aegis_addr_parse(const char *s, struct aegis_addr *a);
  */
 int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 		       size_t errsz);
+
+/*
+ * Prefix containment, the one definition: does @net hold @a (same family,
+ * first net->len bits equal)? And the prefix @p as a whole (also
+ * p->len >= net->len)?
+ */
+bool aegis_prefix_has_addr(const struct aegis_prefix *net,
+			   const struct aegis_addr *a);
+bool aegis_prefix_contains(const struct aegis_prefix *net,
+			   const struct aegis_prefix *p);
 
 /* Is @a an IPv6 link-local address (fe80::/10), which needs a scope? */
 int aegis_addr_is_linklocal(const struct aegis_addr *a);

@@ -1039,21 +1039,6 @@ static int parse_stream(struct cfg_ctx *c)
 	return ret;
 }
 
-static bool prefix_contains(const struct aegis_prefix *p,
-			    const struct aegis_addr *a)
-{
-	unsigned int full = p->len / 8, rest = p->len % 8;
-
-	if (a->family != p->addr.family)
-		return false;
-	if (memcmp(a->u.bytes, p->addr.u.bytes, full))
-		return false;
-	if (!rest)
-		return true;
-	return !((a->u.bytes[full] ^ p->addr.u.bytes[full]) &
-		 (uint8_t)(0xff << (8 - rest)));
-}
-
 /* mesh_ip or mesh_ip6 against its network. */
 static int check_inside(struct cfg_ctx *c, const char *addr_key,
 			const struct aegis_addr *a, const char *net_key,
@@ -1068,7 +1053,7 @@ static int check_inside(struct cfg_ctx *c, const char *addr_key,
 	    aegis_prefix_format(p, ps, sizeof(ps)))
 		return fail(c, m, "internal error formatting %s", addr_key);
 	set_key(c, addr_key);
-	if (!prefix_contains(p, a))
+	if (!aegis_prefix_has_addr(p, a))
 		return fail(c, m, "%s is outside %s %s (expected %s)", as,
 			    net_key, ps, k->expect);
 	if (a->family != AF_INET || p->len > 30)

@@ -133,25 +133,6 @@ static void prefix_host(struct aegis_prefix *p, const struct aegis_addr *a)
 	p->len = a->family == AF_INET ? 32 : 128;
 }
 
-static bool in_prefix(const struct aegis_prefix *net, const struct aegis_addr *a)
-{
-	struct aegis_prefix host;
-
-	if (!net->addr.family || net->addr.family != a->family)
-		return false;
-	prefix_host(&host, a);
-	{
-		const uint8_t *x = net->addr.u.bytes, *y = host.addr.u.bytes;
-		unsigned int full = net->len / 8, rem = net->len % 8;
-
-		if (memcmp(x, y, full))
-			return false;
-		if (rem && ((x[full] ^ y[full]) & (0xff << (8 - rem))))
-			return false;
-	}
-	return true;
-}
-
 /* Node, endpoint and keepalive; the relay flag if our certificate has it. */
 static int install_node(struct agent *a, struct peer *p)
 {
@@ -180,7 +161,7 @@ static bool needs_os_route(const struct agent *a, const struct aegis_prefix *p)
 	const struct aegis_prefix *net = p->addr.family == AF_INET ?
 		&a->cfg.network_cidr : &a->cfg.network_cidr6;
 
-	return !(in_prefix(net, &p->addr) && p->len >= net->len);
+	return !aegis_prefix_contains(net, p);
 }
 
 static void remove_routes(struct agent *a, struct peer *p)

@@ -151,20 +151,6 @@ static bool prefix_ok(const struct aegis_prefix *p)
 	return true;
 }
 
-/* The first len bits of a and b are equal. */
-static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned int len)
-{
-	unsigned int full = len / 8, rem = len % 8;
-	uint8_t mask;
-
-	if (memcmp(a, b, full))
-		return false;
-	if (!rem)
-		return true;
-	mask = (uint8_t)(0xff << (8 - rem));
-	return !((a[full] ^ b[full]) & mask);
-}
-
 /* ---- The policy extension ---------------------------------------------- */
 
 static int append(char *buf, size_t size, size_t *off, const char *s)
@@ -1059,10 +1045,7 @@ bool cert_allows_prefix(const struct cert_info *info,
 	if (!alen || p->len > alen * 8)
 		return false;
 	for (i = 0; i < info->n_prefixes && i < CERT_MAX_PREFIXES; i++) {
-		const struct aegis_prefix *c = &info->prefixes[i];
-
-		if (c->addr.family == p->addr.family && c->len <= p->len &&
-		    bits_equal(c->addr.u.bytes, p->addr.u.bytes, c->len))
+		if (aegis_prefix_contains(&info->prefixes[i], p))
 			return true;
 	}
 	/* A mesh IP as a host prefix. */
