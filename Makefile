@@ -31,7 +31,7 @@ DATADIR := $(PREFIX)/share/aegisray
 
 B := build
 TEMPLATES := $(wildcard configs/templates/*.yaml)
-PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl yaml-0.1
+PKGS := libnl-3.0 libnl-genl-3.0 libnl-route-3.0 openssl yaml-0.1 libcares json-c
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -142,6 +142,7 @@ unit: tests
 
 lint:
 	@tools/lint KDIR=$(KDIR)
+	@tools/test-check-nlschema
 
 selftests: all
 	@tools/run-selftests
