@@ -10,7 +10,8 @@ PKGS=(
 	linux-image-amd64 linux-headers-amd64
 	qemu-system-x86 busybox-static cpio kmod
 	iproute2 iputils-ping iperf3 tcpdump wireguard-tools nftables ethtool
-	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libyaml-dev
+	libnl-3-dev libnl-genl-3-dev libnl-route-3-dev libssl-dev libyaml-dev libc-ares-dev
+	libjson-c-dev
 	libcmocka-dev dkms sparse cppcheck shellcheck openssl procps
 	gnuplot-nox python3 python3-cryptography
 )
