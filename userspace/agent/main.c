@@ -23,7 +23,10 @@
 
 #include <openssl/pem.h>
 
+#include "ca/ca.h"
+#include "cli/cli.h"
 #include "core/agent.h"
+#include "ctl/control.h"
 #include "trust/cert.h"
 #include "conf/config.h"
 #include "hex.h"
@@ -31,7 +34,6 @@
 #include "core/log.h"
 #include "numparse.h"
 
-#define ERR_SIZE 512
 
 static void usage(FILE *out)
 {
@@ -55,29 +57,6 @@ static void usage(FILE *out)
 		"  help                                 this text\n");
 }
 
-static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "aegis-agent: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
-static int parse_uint_opt(const char *opt, const char *s, uint32_t max,
-			  uint32_t *out)
-{
-	if (aegis_parse_u32(s, max, out)) {
-		fprintf(stderr, "aegis-agent: %s: '%s' is not a number up to %u\n",
-			opt, s, max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 /* ---- run, status, check-config --------------------------------------- */
 
 static int cmd_run(int argc, char **argv)
@@ -98,7 +77,7 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'l':
 			if (log_level_parse(optarg, &level))
-				return fail("--log-level: '%s' is not error, warn, info or debug",
+				return cli_fail("--log-level: '%s' is not error, warn, info or debug",
 					    optarg);
 			lvl = (int)level;
 			break;
@@ -107,7 +86,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
-		return fail("run: unexpected argument '%s'", argv[optind]);
+		return cli_fail("run: unexpected argument '%s'", argv[optind]);
 	return agent_run(config, lvl);
 }
 
@@ -146,13 +125,13 @@ static int cmd_status(int argc, char **argv)
 	if (config) {
 		if (config_load_file(config, cfg, err, sizeof(err))) {
 			free(cfg);
-			return fail("%s", err);
+			return cli_fail("%s", err);
 		}
 		path = cfg->control_socket;
 	}
 	ret = control_query(path, json, err, sizeof(err));
 	free(cfg);
-	return ret ? fail("%s", err) : 0;
+	return ret ? cli_fail("%s", err) : 0;
 }
 
 /* Beyond the syntax: are the files there and do they fit together? */
@@ -223,7 +202,7 @@ static int cmd_check_config(int argc, char **argv)
 		argc--;
 	}
 	if (argc != 2)
-		return fail("usage: aegis-agent check-config [--syntax-only] FILE");
+		return cli_fail("usage: aegis-agent check-config [--syntax-only] FILE");
 	path = argv[1];
 	cfg = calloc(1, sizeof(*cfg));
 	if (!cfg)
@@ -247,14 +226,7 @@ static int cmd_check_config(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
-/* ---- identities and the CA ------------------------------------------- */
-
-static void print_id(const uint8_t *id)
-{
-	char hex[AEGIS_NODE_ID_HEX_SIZE];
-
-	printf("%s\n", aegis_node_id_format(id, hex));
-}
+/* ---- identities --------------------------------------------------------- */
 
 static int cmd_keygen(int argc, char **argv)
 {
@@ -275,7 +247,7 @@ static int cmd_keygen(int argc, char **argv)
 			out = optarg;
 			break;
 		case 'b':
-			if (parse_uint_opt("--bits", optarg, 16384, &bits))
+			if (cli_parse_uint("--bits", optarg, 16384, &bits))
 				return 2;
 			break;
 		default:
@@ -283,18 +255,18 @@ static int cmd_keygen(int argc, char **argv)
 		}
 	}
 	if (!out)
-		return fail("keygen: --out FILE is required");
+		return cli_fail("keygen: --out FILE is required");
 	if (!identity_bits_ok(bits))
-		return fail("keygen: --bits must be 2048, 3072 or 4096");
+		return cli_fail("keygen: --bits must be 2048, 3072 or 4096");
 	if (identity_create(out, bits, &id, err, sizeof(err)))
-		return fail("%s", err);
+		return cli_fail("%s", err);
 	snprintf(pub, sizeof(pub), "%s.pub", out);
 	if (identity_save_public(pub, id.key, err, sizeof(err))) {
 		identity_free(&id);
-		return fail("%s", err);
+		return cli_fail("%s", err);
 	}
 	fprintf(stderr, "aegis-agent: wrote %s (0600) and %s\n", out, pub);
-	print_id(id.node_id);
+	cli_print_id(id.node_id);
 	identity_free(&id);
 	return 0;
 }
@@ -306,205 +278,16 @@ static int cmd_id(int argc, char **argv)
 	EVP_PKEY *pub;
 
 	if (argc != 3 || strcmp(argv[1], "--key"))
-		return fail("usage: aegis-agent id --key FILE");
+		return cli_fail("usage: aegis-agent id --key FILE");
 	if (identity_load_public(argv[2], &pub, err, sizeof(err)))
-		return fail("%s", err);
+		return cli_fail("%s", err);
 	if (identity_node_id(pub, id)) {
 		EVP_PKEY_free(pub);
-		return fail("%s: not an RSA key", argv[2]);
+		return cli_fail("%s: not an RSA key", argv[2]);
 	}
 	EVP_PKEY_free(pub);
-	print_id(id);
+	cli_print_id(id);
 	return 0;
-}
-
-static void ca_paths(const char *dir, char *key, char *crt)
-{
-	snprintf(key, PATH_MAX, "%s/ca.key", dir);
-	snprintf(crt, PATH_MAX, "%s/ca.crt", dir);
-}
-
-static int cmd_ca_init(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "network", required_argument, NULL, 'n' },
-		{ "bits", required_argument, NULL, 'b' },
-		{ "days", required_argument, NULL, 'D' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *network = NULL;
-	uint32_t bits = IDENTITY_DEFAULT_BITS, days = CA_DEFAULT_DAYS;
-	char key[PATH_MAX], crt[PATH_MAX], err[ERR_SIZE];
-	int c;
-
-	while ((c = getopt_long(argc, argv, "d:n:b:D:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'n':
-			network = optarg;
-			break;
-		case 'b':
-			if (parse_uint_opt("--bits", optarg, 16384, &bits))
-				return 2;
-			break;
-		case 'D':
-			if (parse_uint_opt("--days", optarg, 36500, &days))
-				return 2;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (!dir || !network)
-		return fail("ca init: --dir DIR and --network NAME are required");
-	if (!identity_bits_ok(bits))
-		return fail("ca init: --bits must be 2048, 3072 or 4096");
-	if (!days)
-		return fail("ca init: --days must be at least 1");
-	ca_paths(dir, key, crt);
-	if (ca_init(key, crt, network, bits, days, err, sizeof(err)))
-		return fail("%s", err);
-	printf("CA for network %s: %s (key, 0600) and %s\n", network, key, crt);
-	return 0;
-}
-
-static int add_ip(struct cert_info *req, const char *s)
-{
-	if (req->n_ips >= CERT_MAX_IPS)
-		return fail("ca sign: at most 4 --ip");
-	if (aegis_addr_parse(s, &req->ips[req->n_ips]))
-		return fail("ca sign: --ip '%s' is not an IP address", s);
-	req->n_ips++;
-	return 0;
-}
-
-static int add_prefix(struct cert_info *req, const char *s)
-{
-	char err[ERR_SIZE];
-
-	if (req->n_prefixes >= CERT_MAX_PREFIXES)
-		return fail("ca sign: at most 64 --prefix");
-	if (aegis_prefix_parse(s, &req->prefixes[req->n_prefixes], err,
-			       sizeof(err)))
-		return fail("ca sign: --prefix: %s", err);
-	req->n_prefixes++;
-	return 0;
-}
-
-static int cmd_ca_sign(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "pubkey", required_argument, NULL, 'k' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "ip", required_argument, NULL, 'i' },
-		{ "prefix", required_argument, NULL, 'p' },
-		{ "role", required_argument, NULL, 'r' },
-		{ "days", required_argument, NULL, 'D' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *dir = NULL, *pubkey = NULL, *out = NULL;
-	char key[PATH_MAX], crt[PATH_MAX], err[ERR_SIZE];
-	uint32_t days = CERT_DEFAULT_DAYS;
-	EVP_PKEY *ca_key = NULL, *pub = NULL;
-	X509 *ca = NULL, *cert = NULL;
-	struct cert_info *req;
-	uint8_t id[AEGIS_NODE_ID_LEN];
-	int c, ret = 1;
-
-	req = calloc(1, sizeof(*req));
-	if (!req)
-		return 1;
-	while ((c = getopt_long(argc, argv, "d:k:n:i:p:r:D:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'k':
-			pubkey = optarg;
-			break;
-		case 'n':
-			if (strlen(optarg) >= sizeof(req->name) || !optarg[0]) {
-				fail("ca sign: --name must be 1..63 characters");
-				goto out;
-			}
-			snprintf(req->name, sizeof(req->name), "%s", optarg);
-			break;
-		case 'i':
-			if (add_ip(req, optarg))
-				goto out;
-			break;
-		case 'p':
-			if (add_prefix(req, optarg))
-				goto out;
-			break;
-		case 'r':
-			if (!strcmp(optarg, "relay")) {
-				req->roles |= CERT_ROLE_RELAY;
-			} else if (!strcmp(optarg, "exit")) {
-				req->roles |= CERT_ROLE_EXIT;
-			} else {
-				fail("ca sign: --role '%s': relay or exit", optarg);
-				goto out;
-			}
-			break;
-		case 'D':
-			if (parse_uint_opt("--days", optarg, 36500, &days))
-				goto out;
-			break;
-		case 'o':
-			out = optarg;
-			break;
-		default:
-			goto out;
-		}
-	}
-	if (!dir || !pubkey || !out || !req->name[0] || !req->n_ips) {
-		fail("ca sign: --dir, --pubkey, --name, --ip and --out are required");
-		goto out;
-	}
-	if (!days) {
-		fail("ca sign: --days must be at least 1");
-		goto out;
-	}
-	ca_paths(dir, key, crt);
-	if (ca_load_key(key, &ca_key, err, sizeof(err)) ||
-	    cert_load_pem(crt, &ca, err, sizeof(err)) ||
-	    identity_load_public(pubkey, &pub, err, sizeof(err)) ||
-	    ca_sign(ca_key, ca, pub, req, days, &cert, err, sizeof(err)) ||
-	    cert_save_pem(out, cert, err, sizeof(err))) {
-		fail("%s", err);
-		goto out;
-	}
-	identity_node_id(pub, id);
-	printf("certificate for %s (node ", req->name);
-	{
-		char hex[AEGIS_NODE_ID_HEX_SIZE];
-
-		printf("%s), valid %u days: %s\n",
-		       aegis_node_id_format(id, hex), days, out);
-	}
-	ret = 0;
-out:
-	X509_free(cert);
-	X509_free(ca);
-	EVP_PKEY_free(pub);
-	EVP_PKEY_free(ca_key);
-	free(req);
-	return ret;
-}
-
-static int cmd_ca(int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "init"))
-		return cmd_ca_init(argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "sign"))
-		return cmd_ca_sign(argc - 1, argv + 1);
-	return fail("usage: aegis-agent ca init|sign ...");
 }
 
 int main(int argc, char **argv)
@@ -535,7 +318,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "id"))
 		return cmd_id(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ca"))
-		return cmd_ca(argc - 1, argv + 1);
+		return ca_cli_main(argc - 1, argv + 1);
 	fprintf(stderr, "aegis-agent: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

@@ -158,6 +158,7 @@ const char *aegis_cmd_name(unsigned int cmd)
 		[AEGIS_CMD_NTF_ENDPOINT] = "endpoint",
 		[AEGIS_CMD_NTF_PEER_IDLE] = "peer-idle",
 		[AEGIS_CMD_NTF_SOCK_CLOSED] = "sock-closed",
+		[AEGIS_CMD_NTF_KEY_CONFIRMED] = "key-confirmed",
 	};
 
 	return cmd < sizeof(names) / sizeof(names[0]) ? names[cmd] : NULL;

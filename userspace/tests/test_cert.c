@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "trust/cert.h"
+#include "ca/ca.h"
 #include "trust/identity.h"
 #include "netaddr.h"
 

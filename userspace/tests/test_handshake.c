@@ -20,6 +20,7 @@
 
 #include "hex.h"
 #include "trust/cert.h"
+#include "ca/ca.h"
 #include "session/hs.h"
 #include "trust/identity.h"
 #include "wire/wire.h"

@@ -6,7 +6,9 @@
  * the kernel is a fake (the kernel_* calls are linked with --wrap, see the
  * Makefile) that keeps each node's two key slots and checks, like the data
  * plane would, whether a packet sent with one side's primary key would
- * decrypt on the other side.
+ * decrypt on the other side; the first packet on a key sends the agent
+ * AEGIS_CMD_NTF_KEY_CONFIRMED, as the kernel does. Time is simulated: the
+ * tests fire the agents' timers with a clock of their own.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,8 @@
 
 #include "transport/addr.h"
 #include "core/agent.h"
+#include "ca/ca.h"
+#include "fib/fib.h"
 
 /* ---- the fake kernel ------------------------------------------------- */
 
@@ -45,7 +49,7 @@ struct fake_node {
 struct fake_kernel {
 	struct kernel *k;
 	struct fake_node nodes[4];
-	unsigned int swaps, key_news, routes;
+	unsigned int swaps, key_news, routes, key_gets;
 };
 
 static struct fake_kernel fakes[2];
@@ -168,6 +172,7 @@ int __wrap_kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
 {
 	struct fake_node *n = fake_node(k, id, false);
 
+	fake_of(k)->key_gets++;
 	memset(out, 0, sizeof(*out));
 	if (!n || !n->slot[slot].used)
 		return -ENOENT;
@@ -221,6 +226,25 @@ int __wrap_kernel_route_del(struct kernel *k, const struct aegis_prefix *p)
 	return 0;
 }
 
+/* When set, the fake kernel's notifications are lost (ENOBUFS). */
+static bool drop_notifications;
+
+/* What the kernel multicasts when a key first decrypts a packet. */
+static void notify_confirmed(struct agent *y, struct agent *x,
+			     uint64_t rx_index)
+{
+	struct kernel_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.cmd = AEGIS_CMD_NTF_KEY_CONFIRMED;
+	ev.has_key = true;
+	memcpy(ev.key.node_id, x->id.node_id, AEGIS_NODE_ID_LEN);
+	AEGIS_SET(&ev.key, AEGIS_KEY_A_NODE_ID);
+	ev.key.rx_index = rx_index;
+	AEGIS_SET(&ev.key, AEGIS_KEY_A_RX_INDEX);
+	session_on_kernel_event(&ev, y);
+}
+
 /*
  * A data packet from agent x to agent y on the fake data plane: x's
  * primary key for y encrypts; y finds the key by the receiver index and
@@ -240,7 +264,11 @@ static bool data(struct agent *x, struct agent *y)
 		if (s->used && s->rx_index == nx->slot[0].tx_index) {
 			if (memcmp(s->dec, nx->slot[0].enc, AEGIS_KEY_LEN))
 				return false;
-			s->confirmed = true;
+			if (!s->confirmed) {
+				s->confirmed = true;
+				if (!drop_notifications)
+					notify_confirmed(y, x, s->rx_index);
+			}
 			return true;
 		}
 	}
@@ -271,6 +299,11 @@ static void make_agent(struct world *w, unsigned int i)
 	a = calloc(1, sizeof(*a));
 	assert_non_null(a);
 	config_defaults(&a->cfg);
+	timer_heap_init(&a->timers);
+	assert_int_equal(peer_table_init(&a->peers, 16, &a->timers), 0);
+	a->fib = fib_new(&kernel_fib_ops, &a->k);
+	assert_non_null(a->fib);
+	a->now = clock_ms();
 	a->cfg.rekey_interval = 10;
 	snprintf(path, sizeof(path), "%s/n%u.key", w->dir, i);
 	assert_int_equal(identity_create(path, 2048, &a->id, err, sizeof(err)), 0);
@@ -308,11 +341,10 @@ static void make_agent(struct world *w, unsigned int i)
 static struct peer *add_peer(struct agent *a, struct agent *b)
 {
 	struct sockaddr_in s4 = { .sin_family = AF_INET };
-	struct peer *p = peer_alloc(a);
+	struct peer *p = session_peer_new(a);
 
 	assert_non_null(p);
-	p->has_id = true;
-	memcpy(p->id, b->id.node_id, AEGIS_NODE_ID_LEN);
+	assert_int_equal(peer_set_id(&a->peers, p, b->id.node_id), 0);
 	s4.sin_port = htons(b->port);
 	s4.sin_addr.s_addr = htonl(0x7f000001);
 	addr_to_socket((struct sockaddr *)&s4, &p->ep, &p->ep_len);
@@ -361,11 +393,9 @@ static int world_teardown(void **state)
 
 static void free_agent(struct agent *a)
 {
-	unsigned int i;
-
-	for (i = 0; i < AGENT_MAX_PEERS; i++)
-		if (a->peers[i].used)
-			peer_reset_session(&a->peers[i]);
+	peer_table_free(&a->peers);
+	fib_free(a->fib);
+	timer_heap_free(&a->timers);
 	close(a->udp_fd);
 	OPENSSL_free(a->cert_der);
 	X509_free(a->cert);
@@ -383,6 +413,7 @@ static int pair_setup(void **state)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/n1.key", W->dir);
 	unlink(path);
+	drop_notifications = false;
 	make_agent(W, 0);
 	make_agent(W, 1);
 	add_peer(W->a[0], W->a[1]);
@@ -446,7 +477,14 @@ static void pump(void)
 
 static struct peer *peer_of(unsigned int i)
 {
-	return peer_find_id(W->a[i], W->a[!i]->id.node_id);
+	return peer_find_id(&W->a[i]->peers, W->a[!i]->id.node_id);
+}
+
+/* Fire agent a's timers at time now, as its loop would. */
+static void tick(struct agent *a, uint64_t now)
+{
+	a->now = now;
+	timer_run(&a->timers, now);
 }
 
 static void assert_both_ways(void)
@@ -492,7 +530,7 @@ static void test_confirm_lost(void **state)
 	assert_int_equal(peer_of(1)->state, PEER_HANDSHAKE);
 	assert_false(data(W->a[1], W->a[0]));	/* no tx key yet at the responder */
 	assert_true(data(W->a[0], W->a[1]));	/* confirms its secondary key */
-	session_tick(W->a[1], clock_ms());
+	tick(W->a[1], clock_ms());
 	assert_int_equal(peer_of(1)->state, PEER_ESTABLISHED);
 	assert_both_ways();
 }
@@ -531,8 +569,8 @@ static void test_rotation_lossless(void **state)
 	assert_int_equal(peer_of(1)->rotations, 1);
 	assert_memory_not_equal(old_enc, n0->slot[0].enc, AEGIS_KEY_LEN);
 	assert_true(n0->slot[1].used);		/* old key kept for the grace */
-	session_tick(W->a[0], clock_ms() + KEY_GRACE_MAX_MS + 1);
-	session_tick(W->a[1], clock_ms() + KEY_GRACE_MAX_MS + 1);
+	tick(W->a[0], clock_ms() + KEY_GRACE_MAX_MS + 1);
+	tick(W->a[1], clock_ms() + KEY_GRACE_MAX_MS + 1);
 	assert_false(n0->slot[1].used);
 	assert_false(fake_node(&W->a[1]->k, W->a[0]->id.node_id, false)->slot[1].used);
 	assert_both_ways();
@@ -674,13 +712,80 @@ static void test_timer_rotations(void **state)
 	pump();
 	for (i = 0; i < 60; i++) {
 		t += 250;
-		session_tick(W->a[0], t);
-		session_tick(W->a[1], t);
+		tick(W->a[0], t);
+		tick(W->a[1], t);
 		pump();
 		assert_both_ways();
 	}
 	assert_true(peer_of(0)->rotations >= 5);
 	assert_int_equal(peer_of(0)->rotations, peer_of(1)->rotations);
+}
+
+/* The kernel is never polled for key state while notifications arrive. */
+static void test_no_key_polling(void **state)
+{
+	(void)state;
+	session_initiate(W->a[0], peer_of(0), "test");
+	pump();
+	assert_both_ways();
+	session_initiate(W->a[1], peer_of(1), "test rekey");
+	pump();
+	assert_both_ways();
+	tick(W->a[0], W->a[0]->now + KEY_GRACE_MAX_MS + 1);
+	tick(W->a[1], W->a[1]->now + KEY_GRACE_MAX_MS + 1);
+	assert_int_equal(peer_of(0)->rotations, 1);
+	assert_int_equal(fakes[0].key_gets, 0);
+	assert_int_equal(fakes[1].key_gets, 0);
+}
+
+/*
+ * CONFIRM lost and the KEY_CONFIRMED notification lost too (ENOBUFS): the
+ * resync after the overrun asks the kernel and the responder swaps.
+ */
+static void test_lost_notification_resync(void **state)
+{
+	struct sockaddr_storage src;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	socklen_t len;
+	size_t n;
+
+	(void)state;
+	drop_notifications = true;
+	session_initiate(W->a[0], peer_of(0), "test");
+	n = take(1, buf, sizeof(buf), &src, &len);		/* INIT */
+	deliver(1, buf, n, &src, len);
+	n = take(0, buf, sizeof(buf), &src, &len);		/* RESP */
+	deliver(0, buf, n, &src, len);
+	assert_true(take(1, buf, sizeof(buf), &src, &len) > 0);	/* CONFIRM: lost */
+	assert_true(data(W->a[0], W->a[1]));	/* confirmed, nobody told */
+	assert_int_equal(peer_of(1)->state, PEER_HANDSHAKE);
+	session_resync(W->a[1]);
+	assert_int_equal(peer_of(1)->state, PEER_ESTABLISHED);
+	assert_both_ways();
+}
+
+/* The same, with no overrun seen: when the wait for CONFIRM ends, the
+ * responder asks the kernel once before giving the key up. */
+static void test_lost_notification_timeout(void **state)
+{
+	struct sockaddr_storage src;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+	socklen_t len;
+	size_t n;
+
+	(void)state;
+	drop_notifications = true;
+	session_initiate(W->a[0], peer_of(0), "test");
+	n = take(1, buf, sizeof(buf), &src, &len);
+	deliver(1, buf, n, &src, len);
+	n = take(0, buf, sizeof(buf), &src, &len);
+	deliver(0, buf, n, &src, len);
+	assert_true(take(1, buf, sizeof(buf), &src, &len) > 0);
+	assert_true(data(W->a[0], W->a[1]));
+	tick(W->a[1], W->a[1]->now + 2 * REKEY_TIMEOUT_MS);
+	assert_int_equal(peer_of(1)->state, PEER_ESTABLISHED);
+	assert_int_equal(fakes[1].key_gets, 1);
+	assert_both_ways();
 }
 
 /* No answer: retries back off exponentially, with jitter. */
@@ -697,8 +802,8 @@ static void test_retry_backoff(void **state)
 
 		if (base > RETRY_MAX_MS)
 			base = RETRY_MAX_MS;
-		peer_schedule_retry(W->a[0], p, now);
-		delay = p->next_attempt_ms - now;
+		peer_schedule_retry(&W->a[0]->peers, p, now);
+		delay = p->t_retry.deadline - now;
 		assert_true(delay >= base);
 		assert_true(delay <= base + base / 4);
 		assert_true(delay >= prev || base == RETRY_MAX_MS);
@@ -719,6 +824,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_garbage, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_timer_rotations, pair_setup, pair_teardown),
 		cmocka_unit_test_setup_teardown(test_retry_backoff, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_no_key_polling, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_notification_resync, pair_setup, pair_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_notification_timeout, pair_setup, pair_teardown),
 	};
 
 	log_set_level(LOG_LVL_ERROR);

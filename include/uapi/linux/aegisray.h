@@ -67,6 +67,7 @@ enum aegis_cmd {
 	AEGIS_CMD_NTF_ENDPOINT,		/* a node's endpoint changed (roaming) */
 	AEGIS_CMD_NTF_PEER_IDLE,	/* nothing received for idle_timeout */
 	AEGIS_CMD_NTF_SOCK_CLOSED,	/* the bound socket went away */
+	AEGIS_CMD_NTF_KEY_CONFIRMED,	/* a first packet decrypted with a key */
 
 	__AEGIS_CMD_MAX
 };

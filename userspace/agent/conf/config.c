@@ -895,6 +895,8 @@ static const struct cfg_key keys[] = {
 	  .expect = "a list of prefixes like 192.168.1.0/24, host bits zero" },
 	{ "static_peers", parse_peers,
 	  .expect = "a list of HOST:PORT, IPv6 as [ADDR]:PORT" },
+	{ "max_peers", parse_uint, F(max_peers), .min = 1, .max = CFG_MAX_MAX_PEERS,
+	  .expect = "the most peers held at once, 1 to " STR(CFG_MAX_MAX_PEERS) },
 
 	/* Not supported yet: reported when set to anything but the inert value. */
 	{ "use_tls", inert_bool, .expect = E_BOOL },
@@ -1128,6 +1130,7 @@ void config_defaults(struct agent_config *cfg)
 	snprintf(cfg->ifname, sizeof(cfg->ifname), "%s", CFG_DEFAULT_IFNAME);
 	cfg->mtu = CFG_DEFAULT_MTU;
 	cfg->keepalive = CFG_DEFAULT_KEEPALIVE;
+	cfg->max_peers = CFG_DEFAULT_MAX_PEERS;
 	cfg->persistent_keepalive = 0;
 	cfg->accept_routes = true;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",

@@ -43,6 +43,8 @@
 #define CFG_MIN_REKEY		2
 #define CFG_MAX_REKEY		86400
 #define CFG_DEFAULT_KEEPALIVE	25
+#define CFG_DEFAULT_MAX_PEERS	16384
+#define CFG_MAX_MAX_PEERS	1000000
 #define CFG_DEFAULT_IFNAME	"aegis0"
 #define CFG_DEFAULT_CIDR4	"100.64.0.0/16"
 #define CFG_DEFAULT_CIDR6	"fd61:6567:6973::/48"
@@ -84,6 +86,7 @@ struct agent_config {
 
 	unsigned int n_peers;
 	struct cfg_peer static_peers[CFG_MAX_PEERS];
+	uint32_t max_peers;		/* peer table limit, default 16384 */
 
 	char control_socket[PATH_MAX];	/* default /run/aegisray/agent.sock */
 

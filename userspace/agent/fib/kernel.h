@@ -132,4 +132,8 @@ int kernel_events_fd(const struct kernel *k);
  */
 int kernel_events_read(struct kernel *k, kernel_event_fn fn, void *arg);
 
+/* The fib's calls (fib/fib.h) bound to these, context a struct kernel. */
+struct fib_ops;
+extern const struct fib_ops kernel_fib_ops;
+
 #endif /* AGENT_KERNEL_H */

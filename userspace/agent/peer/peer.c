@@ -1,18 +1,20 @@
 // SPDX-License-Identifier: MIT
 /*
- * The peer table: lookups, allocation, retry scheduling. A fixed array in
- * struct agent: the mesh sizes this agent targets are small, and a fixed
- * table means no allocation on the packet path.
+ * The peer table (peer.h): allocation, hash lookups, retry backoff.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "transport/addr.h"
-#include "core/agent.h"
 #include "hex.h"
+#include "peer/peer.h"
+#include "transport/addr.h"
+
+#define PEER_MIN_BUCKETS	64
 
 const char *peer_state_name(enum peer_state st)
 {
@@ -29,83 +31,285 @@ const char *peer_state_name(enum peer_state st)
 	return "?";
 }
 
-struct peer *peer_find_id(struct agent *a, const uint8_t *id)
+/* ---- hash sets of links ------------------------------------------------ */
+
+/* Keys are uniform already (hash prefixes, random indices): mix anyway so
+ * that a structured key spreads too. */
+static size_t mix(uint64_t key)
 {
-	unsigned int i;
-
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *p = &a->peers[i];
-
-		if (p->used && p->has_id && !memcmp(p->id, id, AEGIS_NODE_ID_LEN))
-			return p;
-	}
-	return NULL;
+	key ^= key >> 33;
+	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	return (size_t)key;
 }
 
-struct peer *peer_find_init_index(struct agent *a, uint64_t index)
+static size_t bucket_of(const struct peer_bucket_set *b, uint64_t key)
 {
-	unsigned int i;
-
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *p = &a->peers[i];
-
-		if (p->used && p->init_inflight && p->init.sender_index == index)
-			return p;
-	}
-	return NULL;
+	return mix(key) & b->mask;
 }
 
-struct peer *peer_find_static(struct agent *a, int static_idx)
+static int set_init(struct peer_bucket_set *b)
 {
-	unsigned int i;
-
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *p = &a->peers[i];
-
-		if (p->used && p->static_idx == static_idx)
-			return p;
-	}
-	return NULL;
+	b->v = calloc(PEER_MIN_BUCKETS, sizeof(*b->v));
+	if (!b->v)
+		return -ENOMEM;
+	b->mask = PEER_MIN_BUCKETS - 1;
+	b->n = 0;
+	return 0;
 }
 
-struct peer *peer_alloc(struct agent *a)
+/* Double the buckets when the chains average more than one link. */
+static void set_grow(struct peer_bucket_set *b)
 {
-	unsigned int i;
+	size_t i, size = (b->mask + 1) * 2;
+	struct peer_link **v;
 
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *p = &a->peers[i];
+	if (b->n <= b->mask + 1)
+		return;
+	v = calloc(size, sizeof(*v));
+	if (!v)
+		return;		/* longer chains, still correct */
+	for (i = 0; i <= b->mask; i++) {
+		struct peer_link *l = b->v[i], *next;
 
-		if (!p->used) {
-			memset(p, 0, sizeof(*p));
-			p->used = true;
-			p->static_idx = -1;
-			p->state = PEER_UNKNOWN;
-			return p;
+		for (; l; l = next) {
+			size_t j = mix(l->key) & (size - 1);
+
+			next = l->next;
+			l->next = v[j];
+			v[j] = l;
 		}
 	}
+	free(b->v);
+	b->v = v;
+	b->mask = size - 1;
+}
+
+static void set_add(struct peer_bucket_set *b, struct peer_link *l,
+		    uint64_t key)
+{
+	size_t i = bucket_of(b, key);
+
+	l->key = key;
+	l->next = b->v[i];
+	b->v[i] = l;
+	l->linked = true;
+	b->n++;
+	set_grow(b);
+}
+
+static void set_del(struct peer_bucket_set *b, struct peer_link *l)
+{
+	struct peer_link **pp;
+
+	if (!l->linked)
+		return;
+	for (pp = &b->v[bucket_of(b, l->key)]; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			b->n--;
+			break;
+		}
+	}
+	l->next = NULL;
+	l->linked = false;
+}
+
+static uint64_t id_key(const uint8_t *id)
+{
+	uint64_t k;
+
+	memcpy(&k, id, sizeof(k));
+	return k;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+int peer_table_init(struct peer_table *t, size_t limit,
+		    struct timer_heap *timers)
+{
+	memset(t, 0, sizeof(*t));
+	t->limit = limit;
+	t->timers = timers;
+	if (set_init(&t->ids) || set_init(&t->inits) || set_init(&t->pendings)) {
+		free(t->ids.v);
+		free(t->inits.v);
+		free(t->pendings.v);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void peer_table_free(struct peer_table *t)
+{
+	while (t->all)
+		peer_free(t, t->all);
+	free(t->ids.v);
+	free(t->inits.v);
+	free(t->pendings.v);
+	memset(t, 0, sizeof(*t));
+}
+
+struct peer *peer_alloc(struct peer_table *t, struct agent *a,
+			const timer_fn fns[6])
+{
+	struct peer *p;
+
+	if (t->count >= t->limit)
+		return NULL;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->static_idx = -1;
+	p->state = PEER_UNKNOWN;
+	p->agent = a;
+	timer_init(&p->t_retry, fns[0]);
+	timer_init(&p->t_init, fns[1]);
+	timer_init(&p->t_rekey, fns[2]);
+	timer_init(&p->t_pending, fns[3]);
+	timer_init(&p->t_confirm, fns[4]);
+	timer_init(&p->t_grace, fns[5]);
+	p->all_next = t->all;
+	if (t->all)
+		t->all->all_prev = p;
+	t->all = p;
+	t->count++;
+	return p;
+}
+
+void peer_free(struct peer_table *t, struct peer *p)
+{
+	if (t->on_free)
+		t->on_free(p, t->on_free_arg);
+	peer_reset_init(t, p);
+	set_del(&t->ids, &p->by_id);
+	set_del(&t->pendings, &p->by_pending);
+	peer_set_static(t, p, -1);
+	timer_cancel(t->timers, &p->t_retry);
+	timer_cancel(t->timers, &p->t_init);
+	timer_cancel(t->timers, &p->t_rekey);
+	timer_cancel(t->timers, &p->t_pending);
+	timer_cancel(t->timers, &p->t_confirm);
+	timer_cancel(t->timers, &p->t_grace);
+	if (p->all_prev)
+		p->all_prev->all_next = p->all_next;
+	else
+		t->all = p->all_next;
+	if (p->all_next)
+		p->all_next->all_prev = p->all_prev;
+	t->count--;
+	OPENSSL_clear_free(p, sizeof(*p));
+}
+
+int peer_set_id(struct peer_table *t, struct peer *p, const uint8_t *id)
+{
+	struct peer *q = peer_find_id(t, id);
+
+	if (q && q != p)
+		return -EEXIST;
+	if (q)
+		return 0;
+	set_del(&t->ids, &p->by_id);
+	memcpy(p->id, id, AEGIS_NODE_ID_LEN);
+	p->has_id = true;
+	set_add(&t->ids, &p->by_id, id_key(id));
+	return 0;
+}
+
+int peer_set_init_index(struct peer_table *t, struct peer *p, uint64_t index)
+{
+	set_del(&t->inits, &p->by_init);
+	if (index)
+		set_add(&t->inits, &p->by_init, index);
+	return 0;
+}
+
+int peer_set_pending_index(struct peer_table *t, struct peer *p,
+			   uint64_t index)
+{
+	set_del(&t->pendings, &p->by_pending);
+	if (index)
+		set_add(&t->pendings, &p->by_pending, index);
+	return 0;
+}
+
+void peer_set_static(struct peer_table *t, struct peer *p, int cfg_idx)
+{
+	if (p->static_idx >= 0 && p->static_idx < CFG_MAX_PEERS &&
+	    t->statics[p->static_idx] == p)
+		t->statics[p->static_idx] = NULL;
+	p->static_idx = -1;
+	if (cfg_idx >= 0 && cfg_idx < CFG_MAX_PEERS) {
+		t->statics[cfg_idx] = p;
+		p->static_idx = cfg_idx;
+	}
+}
+
+#define link_peer(l, member) container_of(l, struct peer, member)
+
+struct peer *peer_find_id(struct peer_table *t, const uint8_t *id)
+{
+	const struct peer_link *l;
+
+	for (l = t->ids.v[bucket_of(&t->ids, id_key(id))]; l; l = l->next) {
+		struct peer *p = link_peer(l, by_id);
+
+		t->probes++;
+		if (!memcmp(p->id, id, AEGIS_NODE_ID_LEN))
+			return p;
+	}
 	return NULL;
 }
 
-/* Forget the in-flight initiation and its cookie. */
-void peer_reset_session(struct peer *p)
+struct peer *peer_find_init_index(struct peer_table *t, uint64_t index)
 {
-	if (p->init_inflight)
-		hs_init_clear(&p->init);
-	p->init_inflight = false;
+	const struct peer_link *l;
+
+	for (l = t->inits.v[bucket_of(&t->inits, index)]; l; l = l->next) {
+		t->probes++;
+		if (l->key == index)
+			return link_peer(l, by_init);
+	}
+	return NULL;
+}
+
+struct peer *peer_find_pending_index(struct peer_table *t, uint64_t index)
+{
+	const struct peer_link *l;
+
+	for (l = t->pendings.v[bucket_of(&t->pendings, index)]; l; l = l->next) {
+		t->probes++;
+		if (l->key == index)
+			return link_peer(l, by_pending);
+	}
+	return NULL;
+}
+
+struct peer *peer_find_static(struct peer_table *t, int cfg_idx)
+{
+	if (cfg_idx < 0 || cfg_idx >= CFG_MAX_PEERS)
+		return NULL;
+	return t->statics[cfg_idx];
+}
+
+void peer_reset_init(struct peer_table *t, struct peer *p)
+{
+	set_del(&t->inits, &p->by_init);
+	if (p->init) {
+		hs_init_clear(p->init);
+		free(p->init);
+		p->init = NULL;
+	}
+	timer_cancel(t->timers, &p->t_init);
 	p->has_cookie = false;
 }
 
-/*
- * Exponential backoff with jitter: 1, 2, 4 ... 30 s, plus up to a quarter
- * more at random so that a mesh restarted at once does not synchronise.
- */
-void peer_schedule_retry(struct agent *a, struct peer *p, uint64_t now)
+void peer_schedule_retry(struct peer_table *t, struct peer *p, uint64_t now)
 {
 	uint64_t delay = RETRY_BASE_MS;
 	uint16_t jitter = 0;
 	unsigned int i;
 
-	(void)a;
 	for (i = 0; i < p->attempts && delay < RETRY_MAX_MS; i++)
 		delay *= 2;
 	if (delay > RETRY_MAX_MS)
@@ -115,10 +319,9 @@ void peer_schedule_retry(struct agent *a, struct peer *p, uint64_t now)
 	delay += (delay / 4) * jitter / 65535;
 	if (p->attempts < 16)
 		p->attempts++;
-	p->next_attempt_ms = now + delay;
+	timer_arm(t->timers, &p->t_retry, now + delay);
 }
 
-/* "name (0123456789ab)" or the static endpoint's host:port. */
 const char *peer_label(const struct peer *p, char *buf, size_t size)
 {
 	if (p->has_id) {

@@ -13,23 +13,34 @@
  * Each side keeps the old key in its secondary slot for a grace period, so
  * packets in flight on either key still decrypt: a rotation loses nothing.
  * If CONFIRM is lost, the responder swaps once the kernel reports the new
- * key confirmed (a packet decrypted with it).
+ * key confirmed (AEGIS_CMD_NTF_KEY_CONFIRMED: a packet decrypted with it).
  *
  * Crossing INITs: the node with the lower node id stays initiator; the
  * other drops its own INIT and answers.
+ *
+ * Time: every wait is a timer the peer owns (peer/peer.h), armed here:
+ * retry with backoff, the INIT's answer, rotation, the responder's wait
+ * for CONFIRM, CONFIRM resends, the old key's grace. Nothing scans the
+ * table on a tick. The kernel is asked about a key (KEY_GET) only when a
+ * wait ends or notifications were lost, never polled.
+ *
+ * This file is the only one that touches the kernel's key slots.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "transport/addr.h"
 #include "core/agent.h"
-#include "hex.h"
 #include "core/log.h"
+#include "fib/fib.h"
+#include "hex.h"
+#include "session/session.h"
+#include "transport/addr.h"
+#include "transport/udp.h"
 
 #define LOG_BURST_PER_SEC	10
 
@@ -37,23 +48,10 @@
 #define PRIMARY		AEGIS_KEY_SLOT_PRIMARY
 #define SECONDARY	AEGIS_KEY_SLOT_SECONDARY
 
-int session_send(struct agent *a, const struct sockaddr *dst, socklen_t len,
-		 const uint8_t *buf, size_t n)
+static void arm(struct agent *a, struct timer *t, uint64_t deadline)
 {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-
-	addr_to_socket(dst, &ss, &sslen);
-	(void)len;
-	if (sendto(a->udp_fd, buf, n, 0, (struct sockaddr *)&ss, sslen) < 0) {
-		char s[AEGIS_ENDPOINT_STRSIZE];
-		int err = -errno;
-
-		log_debug("send to %s: %s", addr_str(dst, s, sizeof(s)),
-			  strerror(errno));
-		return err;
-	}
-	return 0;
+	if (timer_arm(&a->timers, t, deadline))
+		log_err("out of memory arming a timer");
 }
 
 /*
@@ -63,7 +61,7 @@ int session_send(struct agent *a, const struct sockaddr *dst, socklen_t len,
 static bool log_allowed(struct agent *a)
 {
 	static const uint64_t window = 1000;
-	uint64_t now = clock_ms();
+	uint64_t now = a->now;
 
 	if (now - a->log_window_ms >= window) {
 		if (a->log_suppressed)
@@ -124,13 +122,27 @@ static int kernel_fail(struct agent *a, const char *what)
 	return -EIO;
 }
 
-/* ---- kernel state of a peer ---------------------------------------- */
-
-static void prefix_host(struct aegis_prefix *p, const struct aegis_addr *a)
+static int send_to_peer(struct agent *a, struct peer *p, const uint8_t *buf,
+			size_t n)
 {
-	memset(p, 0, sizeof(*p));
-	p->addr = *a;
-	p->len = a->family == AF_INET ? 32 : 128;
+	return udp_send(a, (struct sockaddr *)&p->ep, buf, n);
+}
+
+/* ---- what the fib is to install for a peer ----------------------------- */
+
+/* Bring the kernel in line with what was just wanted. */
+static int fib_apply(struct agent *a, const char *what)
+{
+	struct fib_sync_result r;
+
+	if (!fib_sync(a->fib, &r))
+		return 0;
+	if (r.errors) {
+		a->stats.kernel_errors += r.errors;
+		log_warn("%s: %u kernel call(s) failed: %s (retried)", what,
+			 r.errors, strerror(-r.first_err));
+	}
+	return r.first_err;
 }
 
 /* Node, endpoint and keepalive; the relay flag if our certificate has it. */
@@ -143,16 +155,12 @@ static int install_node(struct agent *a, struct peer *p)
 		return -EINVAL;
 	if (a->me.roles & CERT_ROLE_RELAY)
 		flags |= AEGIS_NODE_F_RELAY;
-	if (kernel_node_set(&a->k, p->id, &ep, NULL, a->cfg.persistent_keepalive,
-			    flags))
+	if (fib_node_want(a->fib, p->id, &ep, NULL, a->cfg.persistent_keepalive,
+			  flags))
 		return kernel_fail(a, "install node");
-	p->kernel_node = true;
+	if (fib_apply(a, "install node") || !fib_node_installed(a->fib, p->id))
+		return -EIO;
 	return 0;
-}
-
-static bool routes_equal(const struct wire_routes *x, const struct wire_routes *y)
-{
-	return x->n == y->n && !memcmp(x->p, y->p, x->n * sizeof(x->p[0]));
 }
 
 /* An advertised route needs a kernel route unless the mesh covers it. */
@@ -164,55 +172,40 @@ static bool needs_os_route(const struct agent *a, const struct aegis_prefix *p)
 	return !aegis_prefix_contains(net, p);
 }
 
-static void remove_routes(struct agent *a, struct peer *p)
-{
-	unsigned int i;
-
-	if (!p->routes_installed)
-		return;
-	for (i = 0; i < p->routes.n; i++) {
-		kernel_prefix_del(&a->k, p->id, &p->routes.p[i]);
-		if (a->cfg.accept_routes && needs_os_route(a, &p->routes.p[i]))
-			kernel_route_del(&a->k, &p->routes.p[i]);
-	}
-	p->routes_installed = false;
-}
-
 /*
  * The peer's prefixes: its certified mesh IPs as host prefixes, plus the
- * routes it advertised (already checked against its certificate).
+ * routes it advertised (already checked against its certificate). The
+ * fib installs only what changed.
  */
 static void install_routes(struct agent *a, struct peer *p,
 			   const struct wire_routes *adv)
 {
-	struct wire_routes want;
-	char s[AEGIS_PREFIX_STRSIZE];
-	unsigned int i;
+	struct fib_prefix want[WIRE_MAX_ROUTES];
+	unsigned int i, n = 0;
 
-	memset(&want, 0, sizeof(want));
-	for (i = 0; i < p->cert.n_ips && want.n < WIRE_MAX_ROUTES; i++)
-		prefix_host(&want.p[want.n++], &p->cert.ips[i]);
-	for (i = 0; i < adv->n && want.n < WIRE_MAX_ROUTES; i++)
-		want.p[want.n++] = adv->p[i];
+	memset(&p->routes, 0, sizeof(p->routes));
+	for (i = 0; i < p->cert.n_ips && n < WIRE_MAX_ROUTES; i++) {
+		struct aegis_prefix *h = &p->routes.p[n++];
 
-	if (p->routes_installed && routes_equal(&want, &p->routes))
-		return;
-	remove_routes(a, p);
-	p->routes = want;
-	for (i = 0; i < want.n; i++) {
-		aegis_prefix_format(&want.p[i], s, sizeof(s));
-		if (kernel_prefix_add(&a->k, p->id, &want.p[i]) &&
-		    a->k.err[0]) {
-			a->stats.kernel_errors++;
-			log_warn("prefix %s for %s: %s", s, p->cert.name, a->k.err);
-		}
-		if (a->cfg.accept_routes && needs_os_route(a, &want.p[i]) &&
-		    kernel_route_add(&a->k, &want.p[i])) {
-			a->stats.kernel_errors++;
-			log_warn("route %s: %s", s, a->k.err);
-		}
+		h->addr = p->cert.ips[i];
+		h->len = (uint8_t)(aegis_addr_len(h->addr.family) * 8);
 	}
-	p->routes_installed = true;
+	for (i = 0; i < adv->n && n < WIRE_MAX_ROUTES; i++)
+		p->routes.p[n++] = adv->p[i];
+	p->routes.n = n;
+	for (i = 0; i < n; i++) {
+		want[i].prefix = p->routes.p[i];
+		want[i].os_route = a->cfg.accept_routes &&
+				   needs_os_route(a, &p->routes.p[i]);
+	}
+	if (fib_prefixes_want(a->fib, p->id, want, n)) {
+		a->stats.kernel_errors++;
+		log_warn("prefixes for %s: out of memory or invalid",
+			 p->cert.name);
+		return;
+	}
+	p->routes_known = true;
+	fib_apply(a, "install prefixes");
 }
 
 static int key_install(struct agent *a, struct peer *p,
@@ -248,18 +241,8 @@ static int key_install(struct agent *a, struct peer *p,
 	return ret ? kernel_fail(a, "install key") : 0;
 }
 
-/* Empty the secondary slot (an old or an unconfirmed key). */
-static int clear_secondary(struct agent *a, struct peer *p)
-{
-	int ret = kernel_key_del(&a->k, p->id, SECONDARY);
-
-	p->old_key = false;
-	p->await_confirm = false;
-	if (ret && ret != -ENOENT)
-		return kernel_fail(a, "delete key");
-	return 0;
-}
-
+/* Ask the kernel once whether a key has been confirmed: after lost
+ * notifications, and before giving a key up. */
 static bool key_confirmed(struct agent *a, struct peer *p, uint8_t slot,
 			  uint64_t rx_index)
 {
@@ -270,21 +253,65 @@ static bool key_confirmed(struct agent *a, struct peer *p, uint8_t slot,
 	return key.rx_index == rx_index && AEGIS_HAS(&key, AEGIS_KEY_A_CONFIRMED);
 }
 
+static void stop_confirm(struct agent *a, struct peer *p)
+{
+	p->confirm_due = false;
+	hs_keys_wipe(&p->confirm);
+	timer_cancel(&a->timers, &p->t_confirm);
+}
+
+static void stop_pending(struct agent *a, struct peer *p)
+{
+	p->await_confirm = false;
+	peer_set_pending_index(&a->peers, p, 0);
+	hs_keys_wipe(&p->pending);
+	timer_cancel(&a->timers, &p->t_pending);
+}
+
+/* Empty the secondary slot (an old or an unconfirmed key). */
+static int clear_secondary(struct agent *a, struct peer *p)
+{
+	int ret = kernel_key_del(&a->k, p->id, SECONDARY);
+
+	p->old_key = false;
+	timer_cancel(&a->timers, &p->t_grace);
+	if (p->await_confirm)
+		stop_pending(a, p);
+	if (ret && ret != -ENOENT)
+		return kernel_fail(a, "delete key");
+	return 0;
+}
+
+/* The old key moved to the secondary slot: it leaves after the grace. */
+static void keep_old_key(struct agent *a, struct peer *p, bool had_primary)
+{
+	p->old_key = had_primary;
+	p->old_since_ms = a->now;
+	if (had_primary)
+		arm(a, &p->t_grace, a->now + grace_ms(a));
+}
+
 /* A handshake finished: bookkeeping shared by both roles. */
 static void session_established(struct agent *a, struct peer *p,
 				bool initiator, uint8_t cipher, uint8_t key_id)
 {
-	char who[128];
+	uint64_t interval = (uint64_t)a->cfg.rekey_interval * 1000;
 	bool rotation = p->state == PEER_ESTABLISHED && p->has_primary;
+	char who[128];
 
 	p->has_primary = true;
 	p->state = PEER_ESTABLISHED;
 	p->we_initiated = initiator;
 	p->cipher = cipher;
-	p->session_ms = clock_ms();
+	p->session_ms = a->now;
 	p->last_handshake_wall = (uint64_t)time(NULL);
 	p->attempts = 0;
-	p->next_attempt_ms = 0;
+	timer_cancel(&a->timers, &p->t_retry);
+	/* The initiator of a session rotates it; the responder only if the
+	 * initiator has not, a little later. */
+	if (!initiator)
+		interval += interval / 10 + 1000;
+	arm(a, &p->t_rekey, a->now + interval);
 	a->stats.handshakes++;
 	if (rotation) {
 		p->rotations++;
@@ -311,29 +338,33 @@ static uint64_t next_timestamp(struct agent *a)
 
 int session_initiate(struct agent *a, struct peer *p, const char *why)
 {
-	uint64_t now = clock_ms();
+	struct hs_init_state *st;
 	char who[128];
 	int ret;
 
 	if (!p->has_id || !p->ep_len)
 		return -EINVAL;
-	if (p->init_inflight && now - p->init_sent_ms < REKEY_TIMEOUT_MS)
-		return 0;
-	peer_reset_session(p);
-	ret = hs_init_create(&a->hs, p->id, next_timestamp(a), &p->init);
+	if (p->init)
+		return 0;	/* in flight: t_init decides when to retry */
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	ret = hs_init_create(&a->hs, p->id, next_timestamp(a), st);
 	if (ret) {
+		free(st);
 		log_err("build initiation for %s: %s",
 			peer_label(p, who, sizeof(who)), strerror(-ret));
 		return ret;
 	}
-	p->init_inflight = true;
-	p->init_sent_ms = now;
+	p->has_cookie = false;
+	p->init = st;
+	peer_set_init_index(&a->peers, p, st->sender_index);
+	arm(a, &p->t_init, a->now + REKEY_TIMEOUT_MS);
 	if (p->state != PEER_ESTABLISHED)
 		p->state = PEER_HANDSHAKE;
 	a->stats.inits_tx++;
 	log_debug("initiation to %s (%s)", peer_label(p, who, sizeof(who)), why);
-	return session_send(a, (struct sockaddr *)&p->ep, p->ep_len, p->init.msg,
-			    p->init.len);
+	return send_to_peer(a, p, st->msg, st->len);
 }
 
 int session_probe(struct agent *a, struct peer *p)
@@ -345,7 +376,7 @@ int session_probe(struct agent *a, struct peer *p)
 		return -EIO;
 	if (wire_build_probe(&w, scid))
 		return -EMSGSIZE;
-	return session_send(a, (struct sockaddr *)&p->ep, p->ep_len, w.data, w.len);
+	return send_to_peer(a, p, w.data, w.len);
 }
 
 static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
@@ -367,19 +398,19 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 		refuse(a, HS_BAD_MAC1, "response", src, NULL);
 		return;
 	}
-	p = peer_find_init_index(a, m.receiver_index);
+	p = peer_find_init_index(&a->peers, m.receiver_index);
 	if (!p) {
 		refuse(a, HS_NO_MATCH, "response", src, NULL);
 		return;
 	}
 	memset(&info, 0, sizeof(info));
-	st = hs_resp_consume(&a->hs, &p->init, buf, len, &m, time(NULL), &info,
+	st = hs_resp_consume(&a->hs, p->init, buf, len, &m, time(NULL), &info,
 			     &keys);
 	if (st != HS_OK) {
 		refuse(a, st, "response", src, p->cert.name);
 		return;
 	}
-	peer_reset_session(p);
+	peer_reset_init(&a->peers, p);
 	p->cert = info.cert;
 	memcpy(&p->ep, src, srclen);
 	p->ep_len = srclen;
@@ -392,15 +423,14 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 		kernel_fail(a, "swap keys");
 		goto fail;
 	}
-	p->old_key = had_primary;
-	p->old_since_ms = clock_ms();
+	keep_old_key(a, p, had_primary);
 	install_routes(a, p, &info.routes);
 
 	if (!hs_confirm_create(&keys, &w))
-		session_send(a, src, srclen, w.data, w.len);
+		udp_send(a, src, w.data, w.len);
 	p->confirm_due = true;
 	p->confirm_sent = 1;
-	p->confirm_last_ms = clock_ms();
+	arm(a, &p->t_confirm, a->now + CONFIRM_RESEND_MS);
 	keys_strip_secrets(&keys);
 	p->confirm = keys;
 	session_established(a, p, true, keys.cipher, keys.key_id);
@@ -409,7 +439,7 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 fail:
 	hs_keys_wipe(&keys);
 	p->state = p->has_primary ? PEER_ESTABLISHED : PEER_FAILED;
-	peer_schedule_retry(a, p, clock_ms());
+	peer_schedule_retry(&a->peers, p, a->now);
 }
 
 static void on_cookie(struct agent *a, const uint8_t *buf, size_t len,
@@ -422,22 +452,35 @@ static void on_cookie(struct agent *a, const uint8_t *buf, size_t len,
 		refuse(a, HS_MALFORMED, "cookie", src, NULL);
 		return;
 	}
-	p = peer_find_init_index(a, m.receiver_index);
-	if (!p || CRYPTO_memcmp(m.echo, p->init.msg + p->init.mac1_off,
+	p = peer_find_init_index(&a->peers, m.receiver_index);
+	if (!p || CRYPTO_memcmp(m.echo, p->init->msg + p->init->mac1_off,
 				WIRE_MAC_LEN)) {
 		refuse(a, HS_NO_MATCH, "cookie", src, NULL);
 		return;
 	}
 	memcpy(p->cookie, m.cookie, WIRE_COOKIE_LEN);
 	p->has_cookie = true;
-	if (hs_init_add_cookie(&p->init, p->cookie))
+	if (hs_init_add_cookie(p->init, p->cookie))
 		return;
 	log_debug("responder is under load: initiation resent with a cookie");
-	session_send(a, (struct sockaddr *)&p->ep, p->ep_len, p->init.msg,
-		     p->init.len);
+	send_to_peer(a, p, p->init->msg, p->init->len);
 }
 
 /* ---- responder ------------------------------------------------------ */
+
+static const timer_fn peer_timer_fns[6];
+
+struct peer *session_peer_new(struct agent *a)
+{
+	return peer_alloc(&a->peers, a, peer_timer_fns);
+}
+
+/* Forget a peer entirely: its kernel state, its keys, its entry. */
+static void forget(struct agent *a, struct peer *p)
+{
+	session_teardown(a, p);
+	peer_free(&a->peers, p);
+}
 
 static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 		    const struct wire_hdr *hdr, const struct sockaddr *src,
@@ -466,7 +509,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	case COOKIE_SEND_COOKIE:
 		if (!cookie_build_reply(&a->gate, src, m.sender_index, hdr->scid,
 					m.mac1, clock_wall_ns(), &w)) {
-			session_send(a, src, srclen, w.data, w.len);
+			udp_send(a, src, w.data, w.len);
 			a->stats.cookies_sent++;
 		}
 		return;
@@ -489,23 +532,23 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 		refuse(a, HS_WRONG_RESPONDER, "initiation", src, "(ourselves)");
 		return;
 	}
-	p = peer_find_id(a, info.cert.node_id);
+	p = peer_find_id(&a->peers, info.cert.node_id);
 	if (!p) {
-		p = peer_alloc(a);
+		p = session_peer_new(a);
 		if (!p) {
-			log_warn("peer table full: initiation from %s dropped",
-				 info.cert.name);
+			a->stats.table_full++;
+			log_warn("peer table full (%zu): initiation from %s dropped",
+				 a->peers.count, info.cert.name);
 			return;
 		}
-		p->has_id = true;
-		memcpy(p->id, info.cert.node_id, AEGIS_NODE_ID_LEN);
+		peer_set_id(&a->peers, p, info.cert.node_id);
 		p->cert = info.cert;
 	}
 	if (info.timestamp <= p->last_init_ts) {
 		refuse(a, HS_REPLAY, "initiation", src, info.cert.name);
 		return;
 	}
-	if (p->init_inflight) {
+	if (p->init) {
 		a->stats.simultaneous++;
 		if (memcmp(a->id.node_id, p->id, AEGIS_NODE_ID_LEN) < 0) {
 			/*
@@ -517,12 +560,12 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 			 */
 			log_debug("crossing initiations with %s: ours wins",
 				  info.cert.name);
-			session_send(a, src, srclen, p->init.msg, p->init.len);
+			udp_send(a, src, p->init->msg, p->init->len);
 			return;
 		}
 		log_debug("crossing initiations with %s: theirs wins",
 			  info.cert.name);
-		peer_reset_session(p);
+		peer_reset_init(&a->peers, p);
 	}
 	p->last_init_ts = info.timestamp;
 	p->cert = info.cert;
@@ -539,12 +582,13 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 		return;
 	}
 	install_routes(a, p, &info.routes);
-	session_send(a, src, srclen, w.data, w.len);
+	udp_send(a, src, w.data, w.len);
 	p->await_confirm = true;
-	p->pending_ms = clock_ms();
 	keys_strip_secrets(&keys);
 	p->pending = keys;
 	hs_keys_wipe(&keys);
+	peer_set_pending_index(&a->peers, p, p->pending.rx_index);
+	arm(a, &p->t_pending, a->now + 2 * REKEY_TIMEOUT_MS);
 	if (p->state != PEER_ESTABLISHED)
 		p->state = PEER_HANDSHAKE;
 }
@@ -553,57 +597,49 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 static void activate_pending(struct agent *a, struct peer *p)
 {
 	bool had_primary = p->has_primary;
+	uint8_t cipher = p->pending.cipher, key_id = p->pending.key_id;
 
 	if (kernel_key_swap(&a->k, p->id)) {
 		kernel_fail(a, "swap keys");
 		return;
 	}
-	p->await_confirm = false;
-	p->confirm_due = false;		/* a CONFIRM of ours is moot now */
-	hs_keys_wipe(&p->confirm);
-	p->old_key = had_primary;
-	p->old_since_ms = clock_ms();
-	session_established(a, p, false, p->pending.cipher, p->pending.key_id);
-	hs_keys_wipe(&p->pending);
+	stop_pending(a, p);
+	stop_confirm(a, p);		/* a CONFIRM of ours is moot now */
+	keep_old_key(a, p, had_primary);
+	session_established(a, p, false, cipher, key_id);
 }
 
 static void on_confirm(struct agent *a, const uint8_t *buf, size_t len,
 		       const struct sockaddr *src, socklen_t srclen)
 {
 	struct wire_confirm m;
-	unsigned int i;
+	struct peer *p;
 
 	if (wire_parse_confirm(buf, len, &m)) {
 		refuse(a, HS_MALFORMED, "confirmation", src, NULL);
 		return;
 	}
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *p = &a->peers[i];
-
-		if (!p->used || !p->await_confirm ||
-		    p->pending.rx_index != m.receiver_index ||
-		    p->pending.tx_index != m.sender_index)
-			continue;
-		if (!hs_confirm_check(&p->pending, &m)) {
-			refuse(a, HS_BAD_SIGNATURE, "confirmation", src,
-			       p->cert.name);
-			return;
-		}
-		memcpy(&p->ep, src, srclen);
-		p->ep_len = srclen;
-		activate_pending(a, p);
+	p = peer_find_pending_index(&a->peers, m.receiver_index);
+	if (!p || !p->await_confirm || p->pending.tx_index != m.sender_index) {
+		/* Resent CONFIRMs of a session already active land here:
+		 * quiet. */
+		a->stats.hs_reject[HS_NO_MATCH]++;
 		return;
 	}
-	/* Resent CONFIRMs of a session already active land here: quiet. */
-	a->stats.hs_reject[HS_NO_MATCH]++;
+	if (!hs_confirm_check(&p->pending, &m)) {
+		refuse(a, HS_BAD_SIGNATURE, "confirmation", src, p->cert.name);
+		return;
+	}
+	memcpy(&p->ep, src, srclen);
+	p->ep_len = srclen;
+	activate_pending(a, p);
 }
 
 /* ---- discovery of static peers -------------------------------------- */
 
 static void on_probe(struct agent *a, size_t len, const struct wire_hdr *hdr,
-		     const struct sockaddr *src, socklen_t srclen)
+		     const struct sockaddr *src)
 {
-	uint64_t now = clock_ms();
 	uint8_t scid[WIRE_CID_LEN];
 	struct wire_buf w;
 
@@ -612,8 +648,8 @@ static void on_probe(struct agent *a, size_t len, const struct wire_hdr *hdr,
 		return;
 	}
 	/* HELLOs are cheap but not free: a global budget per second. */
-	if (now - a->probe_window_ms >= 1000) {
-		a->probe_window_ms = now;
+	if (a->now - a->probe_window_ms >= 1000) {
+		a->probe_window_ms = a->now;
 		a->probe_count = 0;
 	}
 	if (++a->probe_count > COOKIE_LOAD_THRESHOLD) {
@@ -623,7 +659,22 @@ static void on_probe(struct agent *a, size_t len, const struct wire_hdr *hdr,
 	if (RAND_bytes(scid, sizeof(scid)) != 1)
 		return;
 	if (!wire_build_hello(&w, hdr->scid, scid, a->cert_der, a->cert_len))
-		session_send(a, src, srclen, w.data, w.len);
+		udp_send(a, src, w.data, w.len);
+}
+
+/* The static peer whose endpoint is src and whose identity is unknown. */
+static struct peer *static_at(struct agent *a, const struct sockaddr *src)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_peers; i++) {
+		struct peer *q = peer_find_static(&a->peers, (int)i);
+
+		if (q && !q->has_id && q->ep_len &&
+		    addr_equal((struct sockaddr *)&q->ep, src))
+			return q;
+	}
+	return NULL;
 }
 
 static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
@@ -632,9 +683,8 @@ static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
 	struct wire_hello m;
 	struct cert_info info;
 	enum cert_status cs;
-	struct peer *p = NULL, *known;
+	struct peer *p, *known;
 	X509 *cert = NULL;
-	unsigned int i;
 
 	if (wire_parse_hello(buf, len, &m) ||
 	    cert_from_der(m.cert, m.cert_len, &cert)) {
@@ -652,28 +702,21 @@ static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
 	if (!memcmp(info.node_id, a->id.node_id, AEGIS_NODE_ID_LEN))
 		return;		/* a static peer entry that is ourselves */
 
-	for (i = 0; i < AGENT_MAX_PEERS; i++) {
-		struct peer *q = &a->peers[i];
-
-		if (q->used && !q->has_id && q->static_idx >= 0 &&
-		    addr_equal((struct sockaddr *)&q->ep, src)) {
-			p = q;
-			break;
-		}
-	}
+	p = static_at(a, src);
 	if (!p) {
 		a->stats.hs_reject[HS_NO_MATCH]++;
 		return;
 	}
-	known = peer_find_id(a, info.node_id);
+	known = peer_find_id(&a->peers, info.node_id);
 	if (known) {
 		/* Met already (it initiated to us): merge the entries. */
-		known->static_idx = p->static_idx;
-		p->used = false;
+		int idx = p->static_idx;
+
+		peer_free(&a->peers, p);
+		peer_set_static(&a->peers, known, idx);
 		p = known;
 	} else {
-		p->has_id = true;
-		memcpy(p->id, info.node_id, AEGIS_NODE_ID_LEN);
+		peer_set_id(&a->peers, p, info.node_id);
 		p->cert = info;
 		p->attempts = 0;
 	}
@@ -687,14 +730,13 @@ void session_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 {
 	struct wire_hdr hdr;
 
-	if (!wire_is_control(buf, len) || wire_parse_hdr(buf, len, &hdr)) {
-		/* STUN and anything else: not ours (yet). */
+	if (wire_parse_hdr(buf, len, &hdr)) {
 		a->stats.garbage++;
 		return;
 	}
 	switch (hdr.msg) {
 	case WIRE_MSG_PROBE:
-		on_probe(a, len, &hdr, src, srclen);
+		on_probe(a, len, &hdr, src);
 		break;
 	case WIRE_MSG_HELLO:
 		on_hello(a, buf, len, src);
@@ -717,123 +759,186 @@ void session_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 	}
 }
 
-/* ---- timers ---------------------------------------------------------- */
+/* ---- static peers: where they are ------------------------------------ */
 
-static void tick_static_unknown(struct agent *a, struct peer *p, uint64_t now)
+static void resolved(void *arg, int err, const struct sockaddr *sa,
+		     socklen_t len, const char *errmsg)
 {
-	const struct cfg_peer *sp = &a->cfg.static_peers[p->static_idx];
-	char err[256];
+	struct peer *p = arg;
+	struct agent *a = p->agent;
+	const struct cfg_peer *sp;
 
-	if (now < p->next_attempt_ms)
+	p->lookup = NULL;
+	if (p->static_idx < 0)
 		return;
-	peer_schedule_retry(a, p, now);
-	if (addr_resolve(sp->host, sp->port, &p->ep, &p->ep_len, err,
-			 sizeof(err))) {
-		log_warn("static peer %s:%u: %s", sp->host, sp->port, err);
+	sp = &a->cfg.static_peers[p->static_idx];
+	if (err) {
+		log_warn("static peer %s:%u: %s", sp->host, sp->port, errmsg);
 		return;
 	}
+	memcpy(&p->ep, sa, len);
+	p->ep_len = len;
 	session_probe(a, p);
 }
 
-static void tick_keys(struct agent *a, struct peer *p, uint64_t now)
+/* Look the static host up again (never blocking) and probe it there. */
+static void locate_static(struct agent *a, struct peer *p)
 {
-	struct wire_buf w;
+	const struct cfg_peer *sp = &a->cfg.static_peers[p->static_idx];
 
-	/* Responder: the initiator uses the new key but CONFIRM was lost. */
-	if (p->await_confirm) {
-		if (key_confirmed(a, p, SECONDARY, p->pending.rx_index))
-			activate_pending(a, p);
-		else if (now - p->pending_ms > 2 * REKEY_TIMEOUT_MS)
-			clear_secondary(a, p);
-		if (!p->await_confirm && !p->has_primary && p->static_idx < 0) {
-			/* A stranger that never finished: forget it all. */
-			session_teardown(a, p);
-			p->used = false;
-		}
-	}
-	/* Initiator: resend CONFIRM until the responder sends on the key. */
-	if (p->confirm_due) {
-		if (key_confirmed(a, p, PRIMARY, p->confirm.rx_index)) {
-			p->confirm_due = false;
-			hs_keys_wipe(&p->confirm);
-		} else if (now - p->confirm_last_ms >= 1000) {
-			if (p->confirm_sent >= 1 + CONFIRM_RESENDS) {
-				p->confirm_due = false;
-				hs_keys_wipe(&p->confirm);
-			} else if (!hs_confirm_create(&p->confirm, &w)) {
-				session_send(a, (struct sockaddr *)&p->ep,
-					     p->ep_len, w.data, w.len);
-				p->confirm_sent++;
-				p->confirm_last_ms = now;
-			}
-		}
-	}
-	/* The old key goes once the new one works both ways, or at worst
-	 * when the next rotation needs the slot. */
-	if (p->old_key && !p->confirm_due && now - p->old_since_ms >= grace_ms(a))
-		clear_secondary(a, p);
+	if (p->lookup)
+		return;		/* one lookup at a time */
+	if (resolve_start(&a->resolver, sp->host, sp->port, AF_UNSPEC,
+			  resolved, p, &p->lookup))
+		log_warn("static peer %s:%u: cannot start a lookup",
+			 sp->host, sp->port);
 }
 
-static void tick_peer(struct agent *a, struct peer *p, uint64_t now)
+/* ---- timers ---------------------------------------------------------- */
+
+/* Next attempt: a static peer of unknown identity is probed; a known one
+ * is initiated to. */
+static void on_retry(struct timer *t, uint64_t now)
 {
-	uint64_t interval = (uint64_t)a->cfg.rekey_interval * 1000;
+	struct peer *p = container_of(t, struct peer, t_retry);
+	struct agent *a = p->agent;
 
+	a->now = now;
 	if (!p->has_id) {
+		peer_schedule_retry(&a->peers, p, now);
 		if (p->static_idx >= 0)
-			tick_static_unknown(a, p, now);
-		return;
-	}
-	if (p->init_inflight && now - p->init_sent_ms >= REKEY_TIMEOUT_MS) {
-		char who[128];
-
-		log_debug("no response from %s", peer_label(p, who, sizeof(who)));
-		peer_reset_session(p);
-		if (p->state != PEER_ESTABLISHED)
-			p->state = PEER_FAILED;
-		peer_schedule_retry(a, p, now);
-	}
-	tick_keys(a, p, now);
-	if (!p->used)
-		return;
-	if (p->state == PEER_ESTABLISHED) {
-		/* The initiator of a session rotates it; the responder only
-		 * if the initiator has not, a little later. */
-		uint64_t due = p->session_ms + interval;
-
-		if (!p->we_initiated)
-			due += interval / 10 + 1000;
-		if (now >= due && !p->init_inflight && now >= p->next_attempt_ms)
-			session_initiate(a, p, "rekey interval");
+			locate_static(a, p);
 		return;
 	}
 	/* A responder waiting for CONFIRM does not start its own. */
-	if (!p->init_inflight && !p->await_confirm && now >= p->next_attempt_ms) {
-		if (p->static_idx >= 0 && p->state == PEER_FAILED &&
-		    p->attempts > 2) {
-			/* It may have moved or changed identity: ask again. */
-			const struct cfg_peer *sp =
-				&a->cfg.static_peers[p->static_idx];
-			char err[256];
-
-			if (!addr_resolve(sp->host, sp->port, &p->ep,
-					  &p->ep_len, err, sizeof(err)))
-				session_probe(a, p);
-		}
-		session_initiate(a, p, "retry");
-		peer_schedule_retry(a, p, now);
+	if (p->init || p->await_confirm) {
+		peer_schedule_retry(&a->peers, p, now);
+		return;
 	}
+	/* It may have moved or changed identity: ask again. */
+	if (p->static_idx >= 0 && p->state == PEER_FAILED && p->attempts > 2)
+		locate_static(a, p);
+	session_initiate(a, p, "retry");
+	if (p->state != PEER_ESTABLISHED)
+		peer_schedule_retry(&a->peers, p, now);
 }
 
-void session_tick(struct agent *a, uint64_t now)
+static void on_init_timeout(struct timer *t, uint64_t now)
 {
-	unsigned int i;
+	struct peer *p = container_of(t, struct peer, t_init);
+	struct agent *a = p->agent;
+	char who[128];
 
-	for (i = 0; i < AGENT_MAX_PEERS; i++)
-		if (a->peers[i].used)
-			tick_peer(a, &a->peers[i], now);
+	a->now = now;
+	log_debug("no response from %s", peer_label(p, who, sizeof(who)));
+	peer_reset_init(&a->peers, p);
+	if (p->state != PEER_ESTABLISHED)
+		p->state = PEER_FAILED;
+	peer_schedule_retry(&a->peers, p, now);
+}
+
+static void on_rekey(struct timer *t, uint64_t now)
+{
+	struct peer *p = container_of(t, struct peer, t_rekey);
+	struct agent *a = p->agent;
+
+	a->now = now;
+	if (!p->init && !timer_armed(&p->t_retry))
+		session_initiate(a, p, "rekey interval");
+}
+
+/* Responder: CONFIRM never came and the kernel saw no packet on the key
+ * (asked once, in case a notification was lost): give it up. */
+static void on_pending_timeout(struct timer *t, uint64_t now)
+{
+	struct peer *p = container_of(t, struct peer, t_pending);
+	struct agent *a = p->agent;
+
+	a->now = now;
+	if (key_confirmed(a, p, SECONDARY, p->pending.rx_index)) {
+		activate_pending(a, p);
+		return;
+	}
+	clear_secondary(a, p);
+	if (!p->has_primary && p->static_idx < 0)
+		forget(a, p);	/* a stranger that never finished */
+}
+
+/* Initiator: resend CONFIRM until the responder sends on the new key. */
+static void on_confirm_timer(struct timer *t, uint64_t now)
+{
+	struct peer *p = container_of(t, struct peer, t_confirm);
+	struct agent *a = p->agent;
+	struct wire_buf w;
+
+	a->now = now;
+	if (key_confirmed(a, p, PRIMARY, p->confirm.rx_index) ||
+	    p->confirm_sent >= 1 + CONFIRM_RESENDS) {
+		stop_confirm(a, p);
+		return;
+	}
+	if (!hs_confirm_create(&p->confirm, &w)) {
+		send_to_peer(a, p, w.data, w.len);
+		p->confirm_sent++;
+	}
+	arm(a, &p->t_confirm, now + CONFIRM_RESEND_MS);
+}
+
+/* The old key goes once the new one works both ways, or at worst when the
+ * next rotation needs the slot. */
+static void on_grace(struct timer *t, uint64_t now)
+{
+	struct peer *p = container_of(t, struct peer, t_grace);
+	struct agent *a = p->agent;
+
+	a->now = now;
+	if (!p->old_key)
+		return;
+	if (p->confirm_due) {
+		arm(a, &p->t_grace, now + CONFIRM_RESEND_MS);
+		return;
+	}
+	clear_secondary(a, p);
+}
+
+static const timer_fn peer_timer_fns[6] = {
+	on_retry, on_init_timeout, on_rekey, on_pending_timeout,
+	on_confirm_timer, on_grace,
+};
+
+/* A static peer to find: probe it now. */
+void session_start_static(struct agent *a, struct peer *p)
+{
+	arm(a, &p->t_retry, a->now);
 }
 
 /* ---- kernel notifications -------------------------------------------- */
+
+/* The kernel decrypted a first packet with a key. */
+static void key_confirmed_event(struct agent *a, struct peer *p,
+				uint64_t rx_index)
+{
+	if (p->await_confirm && p->pending.rx_index == rx_index)
+		activate_pending(a, p);		/* CONFIRM was lost */
+	else if (p->confirm_due && p->confirm.rx_index == rx_index)
+		stop_confirm(a, p);		/* the responder sends on it */
+}
+
+/* Notifications were lost: ask the kernel about what we wait for. */
+void session_resync(struct agent *a)
+{
+	struct peer *p, *next;
+
+	for (p = peer_first(&a->peers); p; p = next) {
+		next = peer_next(p);
+		if (p->await_confirm &&
+		    key_confirmed(a, p, SECONDARY, p->pending.rx_index))
+			activate_pending(a, p);
+		if (p->confirm_due &&
+		    key_confirmed(a, p, PRIMARY, p->confirm.rx_index))
+			stop_confirm(a, p);
+	}
+}
 
 void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 {
@@ -853,10 +958,14 @@ void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 	}
 	if (!id)
 		return;
-	p = peer_find_id(a, id);
+	p = peer_find_id(&a->peers, id);
 	if (!p)
 		return;
 	switch (ev->cmd) {
+	case AEGIS_CMD_NTF_KEY_CONFIRMED:
+		if (ev->has_key && AEGIS_HAS(&ev->key, AEGIS_KEY_A_RX_INDEX))
+			key_confirmed_event(a, p, ev->key.rx_index);
+		break;
 	case AEGIS_CMD_NTF_REKEY:
 		session_initiate(a, p, "kernel: key soft limit");
 		break;
@@ -886,11 +995,13 @@ void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 /* Leave the kernel as we found it for this peer. */
 void session_teardown(struct agent *a, struct peer *p)
 {
-	remove_routes(a, p);
-	if (p->kernel_node)
-		kernel_node_del(&a->k, p->id);
-	p->kernel_node = false;
-	peer_reset_session(p);
-	hs_keys_wipe(&p->pending);
-	hs_keys_wipe(&p->confirm);
+	if (p->has_id && !fib_node_unwant(a->fib, p->id))
+		fib_apply(a, "remove node");
+	p->routes_known = false;
+	peer_reset_init(&a->peers, p);
+	if (p->lookup)
+		resolve_cancel(&a->resolver, p->lookup);
+	p->lookup = NULL;
+	stop_pending(a, p);
+	stop_confirm(a, p);
 }

@@ -35,11 +35,14 @@
 #define CERT_MAX_PREFIXES	64
 #define CERT_NAME_MAX		64
 
+/* "prefixes=P1,P2,...;roles=relay,exit": every prefix with its comma fits
+ * in AEGIS_PREFIX_STRSIZE. */
+#define CERT_POLICY_MAX	(sizeof("prefixes=;roles=relay,exit") + \
+			 CERT_MAX_PREFIXES * AEGIS_PREFIX_STRSIZE)
+
 #define CERT_ROLE_RELAY		(1U << 0)
 #define CERT_ROLE_EXIT		(1U << 1)
 
-#define CERT_DEFAULT_DAYS	365
-#define CA_DEFAULT_DAYS		3650
 
 /* Why a certificate was refused. */
 enum cert_status {
@@ -68,27 +71,6 @@ struct cert_info {
 };
 
 /*
- * Create a CA: an RSA key (bits) at key_path (0600, O_EXCL) and a
- * self-signed certificate at cert_path for network name, valid days.
- */
-int ca_init(const char *key_path, const char *cert_path, const char *network,
-	    unsigned int bits, unsigned int days, char *err, size_t errsz);
-
-/*
- * Issue a node certificate for subject_pub with the fields of req (its
- * node_id is ignored and computed from subject_pub; not_before/not_after
- * are ignored: valid from now - 5 min for days). Returns 0 or -errno.
- */
-int ca_sign(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
-	    const struct cert_info *req, unsigned int days, X509 **out,
-	    char *err, size_t errsz);
-
-/* Same, with an explicit validity window (tests: expired certificates). */
-int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
-		   const struct cert_info *req, time_t not_before,
-		   time_t not_after, X509 **out, char *err, size_t errsz);
-
-/*
  * Check cert against ca at time now: signature by the CA, validity window,
  * key type and size, SKI = SHA-256(key), the policy extension. Fills info
  * on CERT_OK (and as far as parsed otherwise). If expected_id is not NULL
@@ -114,7 +96,16 @@ int cert_from_der(const uint8_t *der, size_t len, X509 **out);
 int cert_to_der(X509 *cert, uint8_t **der, size_t *len);	/* OPENSSL_free */
 int cert_load_pem(const char *path, X509 **out, char *err, size_t errsz);
 int cert_save_pem(const char *path, X509 *cert, char *err, size_t errsz);
-/* CA private key (0600 enforced like identity_load). */
-int ca_load_key(const char *path, EVP_PKEY **out, char *err, size_t errsz);
+
+/* Shared with ca/ca.c, which issues what this file reads. */
+int cert_policy_nid(void);
+/* A node or network name: 1..max printable ASCII characters, no leading
+ * or trailing space. */
+bool cert_name_ok(const char *s, size_t max);
+/* The entry nid of name into buf as a name cert_name_ok() accepts. */
+int cert_name_entry(const X509_NAME *name, int nid, char *buf, size_t size);
+/* An identity_pem_writer for an X509. */
+struct bio_st;
+int cert_pem_write(struct bio_st *bio, const void *cert);
 
 #endif /* AGENT_CERT_H */

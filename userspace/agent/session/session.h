@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The session state machine (session.c): handshakes with peers, their keys
+ * in the kernel's slots, and the timers that drive both.
+ */
+#ifndef AGENT_SESSION_SESSION_H
+#define AGENT_SESSION_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "fib/kernel.h"
+
+struct agent;
+struct peer;
+
+/* An initiation not answered after this is retried (WireGuard's 5 s). */
+#define REKEY_TIMEOUT_MS	5000
+/* Old keys stay in the secondary slot this long after a swap, at most. */
+#define KEY_GRACE_MAX_MS	10000
+/* CONFIRM is resent this many times, this far apart, while the new key is
+ * unconfirmed. */
+#define CONFIRM_RESENDS		3
+#define CONFIRM_RESEND_MS	1000
+
+/* A control datagram (long header) from src. */
+void session_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
+			 const struct sockaddr *src, socklen_t srclen);
+/* A kernel notification (kernel_events_read callback; arg: the agent). */
+void session_on_kernel_event(const struct kernel_event *ev, void *arg);
+/* Notifications were lost: ask the kernel about the keys we wait for. */
+void session_resync(struct agent *a);
+
+/* A new peer in the table with the session's timers; NULL when full. */
+struct peer *session_peer_new(struct agent *a);
+/* Start finding a static peer (probe it, resolving its name first). */
+void session_start_static(struct agent *a, struct peer *p);
+/* Send an INIT unless one is in flight. 0 or -errno. */
+int session_initiate(struct agent *a, struct peer *p, const char *why);
+int session_probe(struct agent *a, struct peer *p);
+/* Take back what the kernel holds for p and stop its handshakes. */
+void session_teardown(struct agent *a, struct peer *p);
+
+#endif /* AGENT_SESSION_SESSION_H */
