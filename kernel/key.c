@@ -249,6 +249,12 @@ static void aegis_key_soft_limit(struct aegis_key *key)
 		aegis_notify_rekey(key);
 }
 
+void aegis_key_confirm(struct aegis_key *key)
+{
+	if (!READ_ONCE(key->confirmed) && !cmpxchg(&key->confirmed, 0, 1))
+		aegis_notify_key_confirmed(key);
+}
+
 bool aegis_key_next_counters(struct aegis_key *key, unsigned int n,
 			     u64 *first)
 {

@@ -65,8 +65,11 @@ struct aegis_key {
 	u32 hard_lifetime;
 	u64 soft_packets;
 	u64 hard_packets;
+	/*
+	 * Set once, 0 -> 1 with cmpxchg(): the data path and housekeeping
+	 * race, and so do a node's NAPI poll and a relay's softirq.
+	 */
 	u32 confirmed;			/* a packet decrypted with it (0/1) */
-	/* Set once, 0 -> 1 with cmpxchg() (data path and housekeeping race). */
 	u32 soft_notified;		/* NTF_REKEY sent */
 	u32 expired;			/* hard limit: no more tx */
 
@@ -96,5 +99,11 @@ void aegis_key_put(struct aegis_key *key);
  */
 bool aegis_key_next_counters(struct aegis_key *key, unsigned int n,
 			     u64 *first);
+/*
+ * A packet decrypted with @key and passed the replay check: mark it
+ * confirmed and notify, the first time only. Callers test
+ * READ_ONCE(key->confirmed) first, so that later packets cost no atomic.
+ */
+void aegis_key_confirm(struct aegis_key *key);
 
 #endif /* _AEGIS_KEY_H */

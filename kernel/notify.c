@@ -81,6 +81,9 @@ static void aegis_notify_key(struct aegis_key *key, u8 cmd)
 	slot = aegis_slot_of(key);
 	if (slot >= 0 && nla_put_u8(skb, AEGIS_KEY_A_SLOT, slot))
 		goto err_free;
+	if (cmd == AEGIS_CMD_NTF_KEY_CONFIRMED &&
+	    nla_put_flag(skb, AEGIS_KEY_A_CONFIRMED))
+		goto err_free;
 	nla_nest_end(skb, nest);
 	aegis_ntf_send(aegis, skb, hdr);
 	return;
@@ -97,6 +100,11 @@ void aegis_notify_rekey(struct aegis_key *key)
 void aegis_notify_key_expired(struct aegis_key *key)
 {
 	aegis_notify_key(key, AEGIS_CMD_NTF_KEY_EXPIRED);
+}
+
+void aegis_notify_key_confirmed(struct aegis_key *key)
+{
+	aegis_notify_key(key, AEGIS_CMD_NTF_KEY_CONFIRMED);
 }
 
 enum aegis_ntf_node_extra {

@@ -13,6 +13,8 @@ struct aegis_key;
 
 void aegis_notify_rekey(struct aegis_key *key);
 void aegis_notify_key_expired(struct aegis_key *key);
+/* Once per key, from the data path: aegis_key_confirm(). */
+void aegis_notify_key_confirmed(struct aegis_key *key);
 /* Rate limited to one a second per node. */
 void aegis_notify_no_key(struct aegis_node *node);
 void aegis_notify_endpoint(struct aegis_node *node);

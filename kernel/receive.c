@@ -222,7 +222,7 @@ bool aegis_rx_accept(struct aegis_device *aegis, struct aegis_key *key,
 		return false;
 	}
 	if (unlikely(!READ_ONCE(key->confirmed)))
-		WRITE_ONCE(key->confirmed, 1);
+		aegis_key_confirm(key);	/* the first time: notifies */
 	atomic64_inc(&key->rx_packets);
 	aegis_node_count_rx(node, skb->len);
 	WRITE_ONCE(node->last_rx_ns, ktime_get_boottime_ns());

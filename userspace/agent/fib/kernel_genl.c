@@ -442,7 +442,7 @@ static int event_cb(const struct nlmsghdr *nlh, void *arg, char *err,
 	ret = aegis_parse_info(nlh, &info, err, errsz);
 	if (ret)
 		return ret;
-	if (info.cmd < AEGIS_CMD_NTF_REKEY || info.cmd > AEGIS_CMD_NTF_SOCK_CLOSED)
+	if (info.cmd < AEGIS_CMD_NTF_REKEY || info.cmd > AEGIS_CMD_MAX)
 		return 0;	/* not a notification we know */
 	if (!AEGIS_HAS(&info, AEGIS_A_IFINDEX) || !ctx->k->ifindex ||
 	    info.ifindex != ctx->k->ifindex)
