@@ -261,28 +261,32 @@ struct peer *peer_find_id(struct peer_table *t, const uint8_t *id)
 	return NULL;
 }
 
-struct peer *peer_find_init_index(struct peer_table *t, uint64_t index)
+/* The link of key in b (indices: the key is the whole identity). */
+static struct peer_link *set_find(struct peer_table *t,
+				  const struct peer_bucket_set *b, uint64_t key)
 {
-	const struct peer_link *l;
+	struct peer_link *l;
 
-	for (l = t->inits.v[bucket_of(&t->inits, index)]; l; l = l->next) {
+	for (l = b->v[bucket_of(b, key)]; l; l = l->next) {
 		t->probes++;
-		if (l->key == index)
-			return link_peer(l, by_init);
+		if (l->key == key)
+			return l;
 	}
 	return NULL;
 }
 
+struct peer *peer_find_init_index(struct peer_table *t, uint64_t index)
+{
+	struct peer_link *l = set_find(t, &t->inits, index);
+
+	return l ? link_peer(l, by_init) : NULL;
+}
+
 struct peer *peer_find_pending_index(struct peer_table *t, uint64_t index)
 {
-	const struct peer_link *l;
+	struct peer_link *l = set_find(t, &t->pendings, index);
 
-	for (l = t->pendings.v[bucket_of(&t->pendings, index)]; l; l = l->next) {
-		t->probes++;
-		if (l->key == index)
-			return link_peer(l, by_pending);
-	}
-	return NULL;
+	return l ? link_peer(l, by_pending) : NULL;
 }
 
 struct peer *peer_find_static(struct peer_table *t, int cfg_idx)

@@ -470,8 +470,21 @@ static void on_cookie(struct agent *a, const uint8_t *buf, size_t len,
 
 static const timer_fn peer_timer_fns[6];
 
+/* The peer table's hook: whatever frees a peer, its DNS lookup goes too
+ * (the lookup's callback holds the peer). */
+static void peer_gone(struct peer *p, void *arg)
+{
+	struct agent *a = arg;
+
+	if (p->lookup)
+		resolve_cancel(&a->resolver, p->lookup);
+	p->lookup = NULL;
+}
+
 struct peer *session_peer_new(struct agent *a)
 {
+	a->peers.on_free = peer_gone;
+	a->peers.on_free_arg = a;
 	return peer_alloc(&a->peers, a, peer_timer_fns);
 }
 
@@ -712,7 +725,7 @@ static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
 		/* Met already (it initiated to us): merge the entries. */
 		int idx = p->static_idx;
 
-		peer_free(&a->peers, p);
+		forget(a, p);
 		peer_set_static(&a->peers, known, idx);
 		p = known;
 	} else {
