@@ -274,7 +274,7 @@ static int parse_show(struct cursor *c)
 static int parse_dev_set(struct cursor *c)
 {
 	static const char *const kws[] = { "node-id", "idle-timeout", "hop-limit" };
-	struct aegis_dev *d = &c->req->devset;
+	struct aegis_nl_dev *d = &c->req->devset;
 	uint32_t seen = 0, v;
 
 	if (parse_dev(c))
@@ -355,7 +355,7 @@ static int parse_unbind(struct cursor *c)
 static int parse_node_change(struct cursor *c, bool is_set)
 {
 	static const char *const kws[] = { "endpoint", "via", "keepalive", "relay" };
-	struct aegis_node *n = &c->req->node;
+	struct aegis_nl_node *n = &c->req->node;
 	char msg[200];
 	uint32_t seen = 0, v;
 	bool on = false;
@@ -448,7 +448,7 @@ static int parse_key_add(struct cursor *c)
 		KW_SLOT, KW_KEY_ID, KW_CIPHER, KW_RX_INDEX, KW_TX_INDEX,
 		KW_ENC_KEY, KW_ENC_SALT, KW_DEC_KEY, KW_DEC_SALT,
 	};
-	struct aegis_key *k = &c->req->key;
+	struct aegis_nl_key *k = &c->req->key;
 	uint32_t seen = 0, v;
 	unsigned int i;
 
@@ -537,7 +537,7 @@ static int parse_key_add(struct cursor *c)
 /* DEV NODEID [slot S]; the slot is required for key del. */
 static int parse_key_target(struct cursor *c, bool need_slot, bool allow_slot)
 {
-	struct aegis_key *k = &c->req->key;
+	struct aegis_nl_key *k = &c->req->key;
 
 	if (parse_dev(c) || parse_node_id(c))
 		return -1;

@@ -56,9 +56,9 @@ struct ctl_req {
 	bool has_node_id;		/* NODEID as a filter or target */
 	uint8_t node_id[AEGIS_NODE_ID_LEN];
 
-	struct aegis_dev devset;	/* dev set */
-	struct aegis_node node;		/* node add/set/del */
-	struct aegis_key key;		/* key *: may hold secrets */
+	struct aegis_nl_dev devset;	/* dev set */
+	struct aegis_nl_node node;		/* node add/set/del */
+	struct aegis_nl_key key;		/* key *: may hold secrets */
 	struct aegis_prefix_entry prefix;	/* prefix add/del */
 
 	/* bind */

@@ -71,7 +71,7 @@ static void format_index(uint64_t v, char buf[17])
 	snprintf(buf, 17, "%016" PRIx64, v);
 }
 
-static const char *dev_label(const struct aegis_dev *d, char *buf, size_t size)
+static const char *dev_label(const struct aegis_nl_dev *d, char *buf, size_t size)
 {
 	if (AEGIS_HAS(d, AEGIS_DEV_A_IFNAME))
 		return d->ifname;
@@ -81,7 +81,7 @@ static const char *dev_label(const struct aegis_dev *d, char *buf, size_t size)
 
 /* --- text -------------------------------------------------------------------- */
 
-void ctl_print_dev(FILE *f, const struct aegis_dev *d)
+void ctl_print_dev(FILE *f, const struct aegis_nl_dev *d)
 {
 	char buf[AEGIS_NODE_ID_HEX_SIZE];
 
@@ -113,7 +113,7 @@ void ctl_print_dev(FILE *f, const struct aegis_dev *d)
 		fprintf(f, "  prefixes: %" PRIu32 "\n", d->prefixes);
 }
 
-void ctl_print_key(FILE *f, const char *indent, const struct aegis_key *k)
+void ctl_print_key(FILE *f, const char *indent, const struct aegis_nl_key *k)
 {
 	const char *slot = aegis_slot_name(k->slot);
 	const char *cipher = aegis_cipher_name(k->cipher);
@@ -165,7 +165,7 @@ void ctl_print_key(FILE *f, const char *indent, const struct aegis_key *k)
 	fputc('\n', f);
 }
 
-static void print_endpoint(FILE *f, const char *label, const struct aegis_node *n)
+static void print_endpoint(FILE *f, const char *label, const struct aegis_nl_node *n)
 {
 	char buf[AEGIS_ENDPOINT_STRSIZE];
 
@@ -179,7 +179,7 @@ static void print_endpoint(FILE *f, const char *label, const struct aegis_node *
 
 void ctl_print_node(FILE *f, const struct ctl_node_view *v, uint64_t now_ns)
 {
-	const struct aegis_node *n = v->node;
+	const struct aegis_nl_node *n = v->node;
 	char id[AEGIS_NODE_ID_HEX_SIZE];
 	char a[64];
 	size_t i;
@@ -304,7 +304,7 @@ void ctl_print_event(FILE *f, const struct ctl_event *ev)
 			fprintf(f, " last-rx %" PRIu64, ev->node.last_rx);
 	}
 	if (ev->has_key) {
-		const struct aegis_key *k = &ev->key;
+		const struct aegis_nl_key *k = &ev->key;
 
 		if (!ev->has_node && AEGIS_HAS(k, AEGIS_KEY_A_NODE_ID)) {
 			aegis_node_id_format(k->node_id, id);
@@ -352,7 +352,7 @@ static void json_index(struct aegis_json *j, const char *key, uint64_t v)
 	aegis_json_kv_string(j, key, buf);
 }
 
-void ctl_json_dev_members(struct aegis_json *j, const struct aegis_dev *d,
+void ctl_json_dev_members(struct aegis_json *j, const struct aegis_nl_dev *d,
 			  const struct aegis_msg_info *info)
 {
 	if (AEGIS_HAS(d, AEGIS_DEV_A_IFNAME))
@@ -375,7 +375,7 @@ void ctl_json_dev_members(struct aegis_json *j, const struct aegis_dev *d,
 		aegis_json_kv_u64(j, "generation", info->generation);
 }
 
-static void json_endpoint(struct aegis_json *j, const struct aegis_node *n)
+static void json_endpoint(struct aegis_json *j, const struct aegis_nl_node *n)
 {
 	char buf[AEGIS_ENDPOINT_STRSIZE];
 
@@ -401,7 +401,7 @@ static void json_name_key(struct aegis_json *j, const char *name)
 	aegis_json_key(j, buf);
 }
 
-void ctl_json_key(struct aegis_json *j, const struct aegis_key *k)
+void ctl_json_key(struct aegis_json *j, const struct aegis_nl_key *k)
 {
 	const char *name;
 
@@ -464,7 +464,7 @@ void ctl_json_prefix(struct aegis_json *j, const struct aegis_prefix_entry *p)
 void ctl_json_node(struct aegis_json *j, const struct ctl_node_view *v,
 		   uint64_t now_ns)
 {
-	const struct aegis_node *n = v->node;
+	const struct aegis_nl_node *n = v->node;
 	size_t i;
 
 	aegis_json_object_begin(j);

@@ -17,9 +17,9 @@
 
 /* A node with what is known about its keys and prefixes. */
 struct ctl_node_view {
-	const struct aegis_node *node;
+	const struct aegis_nl_node *node;
 	bool keys_known;		/* keys[] was queried */
-	const struct aegis_key *keys[2];	/* by slot; NULL = empty */
+	const struct aegis_nl_key *keys[2];	/* by slot; NULL = empty */
 	bool prefixes_known;		/* prefixes was queried */
 	const struct aegis_prefix_entry *const *prefixes;
 	size_t nprefixes;
@@ -29,9 +29,9 @@ struct ctl_node_view {
 struct ctl_event {
 	struct aegis_msg_info info;
 	bool has_dev, has_node, has_key, has_prefix;
-	struct aegis_dev dev;
-	struct aegis_node node;
-	struct aegis_key key;
+	struct aegis_nl_dev dev;
+	struct aegis_nl_node node;
+	struct aegis_nl_key key;
 	struct aegis_prefix_entry prefix;
 };
 
@@ -43,21 +43,21 @@ void ctl_format_duration(uint64_t secs, char *buf, size_t size);
 uint64_t ctl_boottime_ns(void);
 
 /* Text: "interface: NAME" and indented "  field: value" lines. */
-void ctl_print_dev(FILE *f, const struct aegis_dev *d);
+void ctl_print_dev(FILE *f, const struct aegis_nl_dev *d);
 void ctl_print_node(FILE *f, const struct ctl_node_view *v, uint64_t now_ns);
 /* "key primary: id 1, aes-gcm, ..." after indent. */
-void ctl_print_key(FILE *f, const char *indent, const struct aegis_key *k);
+void ctl_print_key(FILE *f, const char *indent, const struct aegis_nl_key *k);
 /* "NODEID<TAB>PREFIX" */
 void ctl_print_prefix(FILE *f, const struct aegis_prefix_entry *p);
 /* One line, no newline: "rekey aegis0 node ID slot primary key-id 3". */
 void ctl_print_event(FILE *f, const struct ctl_event *ev);
 
 /* JSON. dev_members writes members into an object the caller opened. */
-void ctl_json_dev_members(struct aegis_json *j, const struct aegis_dev *d,
+void ctl_json_dev_members(struct aegis_json *j, const struct aegis_nl_dev *d,
 			  const struct aegis_msg_info *info);
 void ctl_json_node(struct aegis_json *j, const struct ctl_node_view *v,
 		   uint64_t now_ns);
-void ctl_json_key(struct aegis_json *j, const struct aegis_key *k);
+void ctl_json_key(struct aegis_json *j, const struct aegis_nl_key *k);
 void ctl_json_prefix(struct aegis_json *j, const struct aegis_prefix_entry *p);
 void ctl_json_event(struct aegis_json *j, const struct ctl_event *ev);
 

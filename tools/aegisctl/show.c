@@ -33,13 +33,13 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 }
 
 struct node_entry {
-	struct aegis_node node;
-	struct aegis_key keys[2];
+	struct aegis_nl_node node;
+	struct aegis_nl_key keys[2];
 	bool has_key[2];
 };
 
 struct dev_entry {
-	struct aegis_dev dev;
+	struct aegis_nl_dev dev;
 	struct aegis_msg_info info;
 	struct node_entry *nodes;
 	size_t nnodes, nodes_cap;
@@ -132,7 +132,7 @@ static int node_cb(const struct nlmsghdr *nlh, void *arg, char *err, size_t errs
 
 struct key_ctx {
 	uint8_t slot;			/* the slot asked for */
-	struct aegis_key *keys;		/* [2], by slot */
+	struct aegis_nl_key *keys;		/* [2], by slot */
 	bool *has;			/* [2] */
 };
 
@@ -141,7 +141,7 @@ static int key_cb(const struct nlmsghdr *nlh, void *arg, char *err, size_t errsz
 	struct key_ctx *ctx = arg;
 	struct aegis_msg_info info;
 	const struct nlattr *a, *head;
-	struct aegis_key k;
+	struct aegis_nl_key k;
 	int len, rem, ret;
 
 	ret = aegis_parse_info(nlh, &info, err, errsz);
@@ -233,7 +233,7 @@ static struct nl_msg *new_request(struct aegis_genl *g, uint8_t cmd, int flags,
 }
 
 /* The device a follow-up request should name: by the ifindex the kernel gave. */
-static void ref_of(const struct aegis_dev *d, const struct aegis_devref *fallback,
+static void ref_of(const struct aegis_nl_dev *d, const struct aegis_devref *fallback,
 		   struct aegis_devref *ref)
 {
 	memset(ref, 0, sizeof(*ref));
@@ -276,7 +276,7 @@ static int fetch_nodes(struct aegis_genl *g, const struct aegis_devref *ref,
 	if (!msg)
 		return -ENOMEM;
 	if (id) {
-		struct aegis_node n = { 0 };
+		struct aegis_nl_node n = { 0 };
 
 		memcpy(n.id, id, sizeof(n.id));
 		if (aegis_put_node(msg, &n)) {
@@ -312,9 +312,9 @@ static bool blames_slot(const struct aegis_genl *g, struct nl_msg *msg)
  */
 static int fetch_keys(struct aegis_genl *g, const struct aegis_devref *ref,
 		      const uint8_t *id, const uint8_t *only_slot,
-		      bool node_may_vanish, struct aegis_key keys[2], bool has[2])
+		      bool node_may_vanish, struct aegis_nl_key keys[2], bool has[2])
 {
-	struct aegis_key k = { 0 };
+	struct aegis_nl_key k = { 0 };
 	struct key_ctx ctx = {
 		.slot = only_slot ? *only_slot : AEGIS_KEY_SLOT_PRIMARY,
 		.keys = keys,
@@ -653,7 +653,7 @@ int ctl_cmd_node_show(struct aegis_genl *g, const struct ctl_req *req)
 
 int ctl_cmd_key_show(struct aegis_genl *g, const struct ctl_req *req)
 {
-	struct aegis_key keys[2];
+	struct aegis_nl_key keys[2];
 	bool has[2] = { false, false };
 	struct aegis_json json;
 	char what[64], id[AEGIS_NODE_ID_HEX_SIZE];

@@ -218,7 +218,7 @@ static void wait_event(struct kernel *k, struct watch *w)
 
 /* --- the run ----------------------------------------------------------------- */
 
-static void check_node(const struct aegis_node *n, uint16_t keepalive,
+static void check_node(const struct aegis_nl_node *n, uint16_t keepalive,
 		       uint32_t flags, const uint8_t *via)
 {
 	if (!AEGIS_HAS(n, AEGIS_NODE_A_KEEPALIVE) || n->keepalive != keepalive)
@@ -232,7 +232,7 @@ static void check_node(const struct aegis_node *n, uint16_t keepalive,
 		fail("a next hop, expected direct");
 }
 
-static void make_key(struct aegis_key *key, const uint8_t *node, uint8_t slot,
+static void make_key(struct aegis_nl_key *key, const uint8_t *node, uint8_t slot,
 		     uint8_t key_id, uint8_t cipher)
 {
 	memset(key, 0, sizeof(*key));
@@ -258,7 +258,7 @@ static void make_key(struct aegis_key *key, const uint8_t *node, uint8_t slot,
 }
 
 /* The metadata KEY_GET returned for a slot is that of key. */
-static void check_key(const struct aegis_key *got, const struct aegis_key *key)
+static void check_key(const struct aegis_nl_key *got, const struct aegis_nl_key *key)
 {
 	if (!AEGIS_HAS(got, AEGIS_KEY_A_KEY_ID) || got->key_id != key->key_id ||
 	    got->cipher != key->cipher || got->rx_index != key->rx_index ||
@@ -291,10 +291,10 @@ static int cmd_run(const char *ifname, const char *ifname2, const char *hold_fil
 	struct aegis_prefix r4, r6, rtmp4, rtmp6, p4, p6, p4bad, pk3, pk4;
 	uint8_t self[AEGIS_NODE_ID_LEN], peer1[AEGIS_NODE_ID_LEN];
 	uint8_t peer2[AEGIS_NODE_ID_LEN], peer3[AEGIS_NODE_ID_LEN];
-	struct aegis_endpoint ep = { .port = 5555 };
-	struct aegis_key key_a, key_b, got;
+	struct aegis_udp_endpoint ep = { .port = 5555 };
+	struct aegis_nl_key key_a, key_b, got;
 	struct aegis_addr a4, a6;
-	struct aegis_node node;
+	struct aegis_nl_node node;
 	struct watch w;
 	bool created;
 	int fd_a, fd_b;

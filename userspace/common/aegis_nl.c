@@ -209,7 +209,7 @@ const char *aegis_drop_name(unsigned int drop)
 	return drop < sizeof(names) / sizeof(names[0]) ? names[drop] : NULL;
 }
 
-void aegis_key_wipe(struct aegis_key *k)
+void aegis_key_wipe(struct aegis_nl_key *k)
 {
 	explicit_bzero(k, sizeof(*k));
 }
@@ -231,7 +231,7 @@ int aegis_put_devref(struct nl_msg *msg, const struct aegis_devref *d)
 	return 0;
 }
 
-int aegis_put_dev(struct nl_msg *msg, const struct aegis_dev *d)
+int aegis_put_dev(struct nl_msg *msg, const struct aegis_nl_dev *d)
 {
 	struct nlattr *nest = nla_nest_start(msg, AEGIS_A_DEV | NLA_F_NESTED);
 
@@ -249,7 +249,7 @@ int aegis_put_dev(struct nl_msg *msg, const struct aegis_dev *d)
 	return 0;
 }
 
-int aegis_put_node(struct nl_msg *msg, const struct aegis_node *n)
+int aegis_put_node(struct nl_msg *msg, const struct aegis_nl_node *n)
 {
 	struct nlattr *nest;
 	bool ip4 = AEGIS_HAS(n, AEGIS_NODE_A_ENDPOINT_IP4);
@@ -284,7 +284,7 @@ int aegis_put_node(struct nl_msg *msg, const struct aegis_node *n)
 	return 0;
 }
 
-static int put_keydir(struct nl_msg *msg, int type, const struct aegis_keydir *kd)
+static int put_keydir(struct nl_msg *msg, int type, const struct aegis_nl_keydir *kd)
 {
 	struct nlattr *nest = nla_nest_start(msg, type | NLA_F_NESTED);
 
@@ -296,7 +296,7 @@ static int put_keydir(struct nl_msg *msg, int type, const struct aegis_keydir *k
 	return 0;
 }
 
-int aegis_put_key(struct nl_msg *msg, const struct aegis_key *k)
+int aegis_put_key(struct nl_msg *msg, const struct aegis_nl_key *k)
 {
 	struct nlattr *nest = nla_nest_start(msg, AEGIS_A_KEY | NLA_F_NESTED);
 
@@ -476,7 +476,7 @@ int aegis_parse_info(const struct nlmsghdr *nlh, struct aegis_msg_info *info,
 	return 0;
 }
 
-int aegis_parse_dev(const struct nlattr *nest, struct aegis_dev *d, char *err,
+int aegis_parse_dev(const struct nlattr *nest, struct aegis_nl_dev *d, char *err,
 		    size_t errsz)
 {
 	const struct space *s = &dev_space;
@@ -525,7 +525,7 @@ int aegis_parse_dev(const struct nlattr *nest, struct aegis_dev *d, char *err,
 	return 0;
 }
 
-static int parse_drops(const struct nlattr *nest, struct aegis_node *n,
+static int parse_drops(const struct nlattr *nest, struct aegis_nl_node *n,
 		       char *err, size_t errsz)
 {
 	const struct nlattr *a;
@@ -545,7 +545,7 @@ static int parse_drops(const struct nlattr *nest, struct aegis_node *n,
 	return 0;
 }
 
-int aegis_parse_node(const struct nlattr *nest, struct aegis_node *n,
+int aegis_parse_node(const struct nlattr *nest, struct aegis_nl_node *n,
 		     char *err, size_t errsz)
 {
 	const struct space *s = &node_space;
@@ -630,7 +630,7 @@ int aegis_parse_node(const struct nlattr *nest, struct aegis_node *n,
 	return 0;
 }
 
-int aegis_parse_key(const struct nlattr *nest, struct aegis_key *k, char *err,
+int aegis_parse_key(const struct nlattr *nest, struct aegis_nl_key *k, char *err,
 		    size_t errsz)
 {
 	const struct space *s = &key_space;

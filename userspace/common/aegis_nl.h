@@ -33,7 +33,7 @@ struct aegis_devref {
 };
 
 /* AEGIS_A_DEV */
-struct aegis_dev {
+struct aegis_nl_dev {
 	uint64_t present;
 	uint32_t ifindex;
 	char ifname[IFNAMSIZ];
@@ -47,10 +47,10 @@ struct aegis_dev {
 };
 
 /* AEGIS_A_NODE. The endpoint is present as ENDPOINT_IP4 or _IP6 + _PORT. */
-struct aegis_node {
+struct aegis_nl_node {
 	uint64_t present;
 	uint8_t id[AEGIS_NODE_ID_LEN];
-	struct aegis_endpoint endpoint;
+	struct aegis_udp_endpoint endpoint;
 	bool via_direct;		/* VIA present and empty: no next hop */
 	uint8_t via[AEGIS_NODE_ID_LEN];
 	uint16_t keepalive;
@@ -64,7 +64,7 @@ struct aegis_node {
 	uint64_t drops[AEGIS_DROP_A_MAX + 1];
 };
 
-struct aegis_keydir {
+struct aegis_nl_keydir {
 	uint8_t key[AEGIS_KEY_LEN];
 	uint8_t salt[AEGIS_NONCE_SALT_LEN];
 };
@@ -73,7 +73,7 @@ struct aegis_keydir {
  * AEGIS_A_KEY. enc/dec hold secrets when present: wipe the struct with
  * aegis_key_wipe() when done.
  */
-struct aegis_key {
+struct aegis_nl_key {
 	uint64_t present;
 	uint8_t node_id[AEGIS_NODE_ID_LEN];
 	uint8_t slot;
@@ -81,8 +81,8 @@ struct aegis_key {
 	uint8_t cipher;
 	uint64_t rx_index;
 	uint64_t tx_index;
-	struct aegis_keydir enc;	/* AEGIS_KEY_A_ENCRYPT */
-	struct aegis_keydir dec;	/* AEGIS_KEY_A_DECRYPT */
+	struct aegis_nl_keydir enc;	/* AEGIS_KEY_A_ENCRYPT */
+	struct aegis_nl_keydir dec;	/* AEGIS_KEY_A_DECRYPT */
 	uint32_t soft_lifetime;
 	uint32_t hard_lifetime;
 	uint64_t soft_packets;
@@ -110,7 +110,7 @@ struct aegis_msg_info {
 };
 
 /* Wipe key material (explicit_bzero: not optimised away). */
-void aegis_key_wipe(struct aegis_key *k);
+void aegis_key_wipe(struct aegis_nl_key *k);
 
 /*
  * Request builders. Return 0 or -EMSGSIZE (message full), -EINVAL (an
@@ -118,11 +118,11 @@ void aegis_key_wipe(struct aegis_key *k);
  */
 int aegis_put_devref(struct nl_msg *msg, const struct aegis_devref *d);
 /* Puts the settable fields: NODE_ID, SOCK_FD, IDLE_TIMEOUT, HOP_LIMIT. */
-int aegis_put_dev(struct nl_msg *msg, const struct aegis_dev *d);
+int aegis_put_dev(struct nl_msg *msg, const struct aegis_nl_dev *d);
 /* Puts ID (always) and ENDPOINT, VIA, KEEPALIVE, FLAGS if present. */
-int aegis_put_node(struct nl_msg *msg, const struct aegis_node *n);
+int aegis_put_node(struct nl_msg *msg, const struct aegis_nl_node *n);
 /* Puts NODE_ID (always) and the request attributes that are present. */
-int aegis_put_key(struct nl_msg *msg, const struct aegis_key *k);
+int aegis_put_key(struct nl_msg *msg, const struct aegis_nl_key *k);
 /* Puts NODE_ID if present, the address and LEN. */
 int aegis_put_prefix(struct nl_msg *msg, const struct aegis_prefix_entry *p);
 
@@ -143,11 +143,11 @@ const struct nlattr *aegis_msg_attrs(const struct nlmsghdr *nlh, int *len);
  * Key material, should a kernel ever send it, is ignored.
  * Return 0 or -EBADMSG with a reason in err.
  */
-int aegis_parse_dev(const struct nlattr *nest, struct aegis_dev *d, char *err,
+int aegis_parse_dev(const struct nlattr *nest, struct aegis_nl_dev *d, char *err,
 		    size_t errsz);
-int aegis_parse_node(const struct nlattr *nest, struct aegis_node *n,
+int aegis_parse_node(const struct nlattr *nest, struct aegis_nl_node *n,
 		     char *err, size_t errsz);
-int aegis_parse_key(const struct nlattr *nest, struct aegis_key *k, char *err,
+int aegis_parse_key(const struct nlattr *nest, struct aegis_nl_key *k, char *err,
 		    size_t errsz);
 int aegis_parse_prefix(const struct nlattr *nest, struct aegis_prefix_entry *p,
 		       char *err, size_t errsz);

@@ -175,7 +175,7 @@ static int parse_scope(const char *zone, uint32_t *scope)
  * cut the zone off @buf, and check that the address has one if, and only
  * if, it is link-local.
  */
-static int endpoint_scope(const char *s, char *buf, struct aegis_endpoint *ep,
+static int endpoint_scope(const char *s, char *buf, struct aegis_udp_endpoint *ep,
 			  char *err, size_t errsz)
 {
 	char *zone = strchr(buf, '%');
@@ -203,11 +203,11 @@ static int endpoint_scope(const char *s, char *buf, struct aegis_endpoint *ep,
 	return 0;
 }
 
-int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
+int aegis_endpoint_parse(const char *s, struct aegis_udp_endpoint *ep, char *err,
 			 size_t errsz)
 {
 	char buf[AEGIS_ENDPOINT_STRSIZE];
-	struct aegis_endpoint tmp = { 0 };
+	struct aegis_udp_endpoint tmp = { 0 };
 	const char *addr, *colon;
 	size_t alen;
 	uint32_t port;
@@ -290,7 +290,7 @@ int aegis_prefix_format(const struct aegis_prefix *p, char *buf, size_t size)
 	return 0;
 }
 
-int aegis_endpoint_format(const struct aegis_endpoint *ep, char *buf,
+int aegis_endpoint_format(const struct aegis_udp_endpoint *ep, char *buf,
 			  size_t size)
 {
 	char a[AEGIS_ADDR_STRSIZE], zone[IF_NAMESIZE + 11] = "";

@@ -29,7 +29,7 @@ struct aegis_prefix {
 	uint8_t len;
 };
 
-struct aegis_endpoint {
+struct aegis_udp_endpoint {
 	struct aegis_addr addr;
 	uint16_t port;		/* host order */
 	uint32_t scope;		/* link-local IPv6: ifindex (sin6_scope_id); else 0 */
@@ -87,7 +87,7 @@ int aegis_addr_zone_check(const struct aegis_addr *a, int has_zone);
  * in the caller's network namespace. Returns 0 or -EINVAL with a
  * one-line reason in err.
  */
-int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
+int aegis_endpoint_parse(const char *s, struct aegis_udp_endpoint *ep, char *err,
 			 size_t errsz);
 
 /*
@@ -97,7 +97,7 @@ int aegis_endpoint_parse(const char *s, struct aegis_endpoint *ep, char *err,
  */
 int aegis_addr_format(const struct aegis_addr *a, char *buf, size_t size);
 int aegis_prefix_format(const struct aegis_prefix *p, char *buf, size_t size);
-int aegis_endpoint_format(const struct aegis_endpoint *ep, char *buf,
+int aegis_endpoint_format(const struct aegis_udp_endpoint *ep, char *buf,
 			  size_t size);
 
 #endif /* AEGIS_NETADDR_H */

@@ -25,7 +25,7 @@ static void test_mapped_round_trip(void **state)
 {
 	struct sockaddr_in s4 = v4("192.0.2.7", 443);
 	struct sockaddr_storage ss;
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char buf[AEGIS_ENDPOINT_STRSIZE];
 	socklen_t len;
 
@@ -67,7 +67,7 @@ static void test_v6_and_inequality(void **state)
 static void test_unsupported_family(void **state)
 {
 	struct sockaddr sa = { .sa_family = AF_UNIX };
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char buf[AEGIS_ENDPOINT_STRSIZE];
 
 	(void)state;
@@ -78,7 +78,7 @@ static void test_unsupported_family(void **state)
 static void test_resolve_numeric(void **state)
 {
 	struct sockaddr_storage ss;
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char err[128] = "";
 	socklen_t len;
 

@@ -71,7 +71,7 @@ static void test_devref(void **state)
 
 static void test_dev_roundtrip(void **state)
 {
-	struct aegis_dev in = { 0 }, out;
+	struct aegis_nl_dev in = { 0 }, out;
 	struct nl_msg *msg = new_msg(AEGIS_CMD_DEV_SET);
 	const struct nlattr *nest;
 	char err[200];
@@ -108,7 +108,7 @@ static void test_dev_reply(void **state)
 {
 	struct nl_msg *msg = new_msg(AEGIS_CMD_DEV_GET);
 	struct aegis_msg_info info;
-	struct aegis_dev d;
+	struct aegis_nl_dev d;
 	struct nlattr *nest;
 	char err[200];
 
@@ -137,7 +137,7 @@ static void test_dev_reply(void **state)
 
 static void test_node_roundtrip(void **state)
 {
-	struct aegis_node in = { 0 }, out;
+	struct aegis_nl_node in = { 0 }, out;
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_NEW);
 	char err[200];
 
@@ -173,7 +173,7 @@ static void test_node_roundtrip(void **state)
 /* A link-local endpoint carries its interface; lo is ifindex 1. */
 static void test_node_scope_round_trip(void **state)
 {
-	struct aegis_node in = { 0 }, out;
+	struct aegis_nl_node in = { 0 }, out;
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_NEW);
 	char err[200];
 
@@ -192,7 +192,7 @@ static void test_node_scope_round_trip(void **state)
 
 static void test_node_minimal_and_direct(void **state)
 {
-	struct aegis_node in = { 0 }, out;
+	struct aegis_nl_node in = { 0 }, out;
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_SET);
 	const struct nlattr *nest;
 	char err[200];
@@ -211,7 +211,7 @@ static void test_node_minimal_and_direct(void **state)
 
 static void test_node_bad_endpoint(void **state)
 {
-	struct aegis_node in = { 0 };
+	struct aegis_nl_node in = { 0 };
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_NEW);
 
 	(void)state;
@@ -226,7 +226,7 @@ static void test_node_reply_stats(void **state)
 {
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_GET);
 	struct nlattr *nest, *drops;
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	uint8_t id[AEGIS_NODE_ID_LEN], ip[4] = { 192, 0, 2, 7 };
 	char err[200];
 
@@ -267,7 +267,7 @@ static void expect_bad_node_attr(int type, int len, const char *name)
 {
 	struct nl_msg *msg = new_msg(AEGIS_CMD_NODE_GET);
 	uint8_t data[64] = { 0 };
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	struct nlattr *nest;
 	char err[200] = "";
 
@@ -285,7 +285,7 @@ static void expect_bad_node_attr(int type, int len, const char *name)
 static void test_node_malformed(void **state)
 {
 	struct nl_msg *msg;
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	struct nlattr *nest;
 	char err[200];
 	uint8_t ip[16] = { 0 };
@@ -322,7 +322,7 @@ static void test_node_malformed(void **state)
 
 static void test_key_roundtrip(void **state)
 {
-	struct aegis_key in = { 0 }, out;
+	struct aegis_nl_key in = { 0 }, out;
 	struct nl_msg *msg = new_msg(AEGIS_CMD_KEY_NEW);
 	const struct nlattr *nest, *a, *kd;
 	int rem, seen_enc = 0;
@@ -402,7 +402,7 @@ static void test_key_roundtrip(void **state)
 static void test_key_reply(void **state)
 {
 	struct nl_msg *msg = new_msg(AEGIS_CMD_KEY_GET);
-	struct aegis_key k;
+	struct aegis_nl_key k;
 	struct nlattr *nest;
 	uint8_t id[AEGIS_NODE_ID_LEN];
 	char err[200];

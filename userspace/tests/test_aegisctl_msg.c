@@ -92,7 +92,7 @@ static void test_dev_set(void **state)
 {
 	struct aegis_msg_info info;
 	struct ctl_req req;
-	struct aegis_dev d;
+	struct aegis_nl_dev d;
 	struct nl_msg *msg;
 	char err[200];
 
@@ -120,7 +120,7 @@ static void test_node(void **state)
 {
 	struct aegis_msg_info info;
 	struct ctl_req req;
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	struct nl_msg *msg;
 	char err[200];
 
@@ -156,7 +156,7 @@ static void test_key(void **state)
 	const struct nlattr *nest, *enc, *a;
 	struct aegis_msg_info info;
 	struct ctl_req req;
-	struct aegis_key k;
+	struct aegis_nl_key k;
 	struct nl_msg *msg;
 	char err[200];
 

@@ -118,7 +118,7 @@ static void test_format_duration(void **state)
 	assert_true(strlen(small) < sizeof(small));
 }
 
-static void sample_dev(struct aegis_dev *d)
+static void sample_dev(struct aegis_nl_dev *d)
 {
 	memset(d, 0, sizeof(*d));
 	strcpy(d->ifname, "aegis0");
@@ -137,7 +137,7 @@ static void sample_dev(struct aegis_dev *d)
 
 static void test_print_dev(void **state)
 {
-	struct aegis_dev d;
+	struct aegis_nl_dev d;
 	struct buf b;
 
 	(void)state;
@@ -168,8 +168,8 @@ static void test_print_dev(void **state)
 }
 
 struct sample {
-	struct aegis_node node;
-	struct aegis_key keys[2];
+	struct aegis_nl_node node;
+	struct aegis_nl_key keys[2];
 	struct aegis_prefix_entry p[2];
 	const struct aegis_prefix_entry *pp[2];
 	struct ctl_node_view view;
@@ -177,8 +177,8 @@ struct sample {
 
 static void sample_node(struct sample *s, uint64_t now)
 {
-	struct aegis_node *n = &s->node;
-	struct aegis_key *k = &s->keys[0];
+	struct aegis_nl_node *n = &s->node;
+	struct aegis_nl_key *k = &s->keys[0];
 
 	memset(s, 0, sizeof(*s));
 	aegis_node_id_parse(ID_HEX, n->id);
@@ -281,7 +281,7 @@ static void test_print_node(void **state)
 static void test_print_prefix_and_key(void **state)
 {
 	struct aegis_prefix_entry p = { 0 };
-	struct aegis_key k = { 0 };
+	struct aegis_nl_key k = { 0 };
 	struct buf b;
 
 	(void)state;
@@ -337,7 +337,7 @@ static void test_json_dev(void **state)
 {
 	struct aegis_msg_info info = { 0 };
 	struct aegis_json j;
-	struct aegis_dev d;
+	struct aegis_nl_dev d;
 	struct buf b;
 	char *out;
 

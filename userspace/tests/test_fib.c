@@ -104,9 +104,9 @@ static void id_name(const uint8_t *id, char *buf, size_t size)
 			 id[3]);
 }
 
-static struct aegis_endpoint EP(uint16_t port)
+static struct aegis_udp_endpoint EP(uint16_t port)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 
 	memset(&ep, 0, sizeof(ep));
 	assert_int_equal(aegis_addr_parse("192.0.2.1", &ep.addr), 0);
@@ -195,7 +195,7 @@ static bool m_is_next_hop(const struct fake *fk, const uint8_t *id)
 }
 
 static int m_node_set(struct fake *fk, const uint8_t *id,
-		      const struct aegis_endpoint *ep, const uint8_t *via,
+		      const struct aegis_udp_endpoint *ep, const uint8_t *via,
 		      uint16_t keepalive, uint32_t flags)
 {
 	struct mnode *m = m_node_find(fk, id);
@@ -311,7 +311,7 @@ static int model_ret(struct fake *fk, const char *call, int ret)
 }
 
 static int fake_node_set(void *ctx, const uint8_t *id,
-			 const struct aegis_endpoint *ep, const uint8_t *via,
+			 const struct aegis_udp_endpoint *ep, const uint8_t *via,
 			 uint16_t keepalive, uint32_t flags)
 {
 	struct fake *fk = ctx;
@@ -516,7 +516,7 @@ static int sync_ok(struct fixture *fx)
 static void want(struct fixture *fx, char c, uint16_t port, char via,
 		 uint16_t keepalive, uint32_t flags)
 {
-	struct aegis_endpoint ep = EP(port);
+	struct aegis_udp_endpoint ep = EP(port);
 
 	assert_int_equal(fib_node_want(fx->f, ID(c), port ? &ep : NULL,
 				       via ? ID(via) : NULL, keepalive, flags),
@@ -757,7 +757,7 @@ static void test_api_errors(void **state)
 	struct fixture *fx = *state;
 	struct fake *fk = &fx->fk;
 	struct fib_prefix bad = FP("10.0.0.0/24", false);
-	struct aegis_endpoint ep = EP(1);
+	struct aegis_udp_endpoint ep = EP(1);
 
 	bad.prefix.addr.u.bytes[3] = 1;		/* host bits */
 	assert_int_equal(fib_prefixes_want(fx->f, ID('A'), &bad, 1), -ENOENT);
@@ -1171,7 +1171,7 @@ static void test_scale(void **state)
 {
 	struct fixture *fx = *state;
 	struct fake *fk = &fx->fk;
-	struct aegis_endpoint ep = EP(51820);
+	struct aegis_udp_endpoint ep = EP(51820);
 	struct fib_prefix fp[2];
 	struct fib_sync_result res;
 	uint8_t id[AEGIS_NODE_ID_LEN];

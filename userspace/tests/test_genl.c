@@ -214,7 +214,7 @@ static struct nl_msg *sample_request(uint32_t *ifname_off, uint32_t *hop_off,
 {
 	struct nl_msg *msg = nlmsg_alloc();
 	struct aegis_devref ref = { .ifname = "aegis0" };
-	struct aegis_dev d = { 0 };
+	struct aegis_nl_dev d = { 0 };
 	unsigned char *base;
 
 	assert_non_null(msg);
@@ -500,7 +500,7 @@ static void test_fake_dump(void **state)
 static void test_fake_errors(void **state)
 {
 	struct aegis_devref ref = { .ifname = "aegis0" };
-	struct aegis_dev d = { 0 };
+	struct aegis_nl_dev d = { 0 };
 	struct count_ctx c = { 0 };
 	struct aegis_genl g;
 	struct nl_msg *msg;

@@ -89,7 +89,7 @@ static void test_prefix_host_bits(void **state)
 static void roundtrip_endpoint(const char *s, const char *want, int family,
 			       uint16_t port)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char err[200] = "";
 	char buf[AEGIS_ENDPOINT_STRSIZE];
 
@@ -114,7 +114,7 @@ static void test_endpoint_valid(void **state)
 /* Link-local endpoints name their interface; lo is ifindex 1 everywhere. */
 static void test_endpoint_scope(void **state)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char err[200], buf[AEGIS_ENDPOINT_STRSIZE];
 
 	(void)state;
@@ -155,7 +155,7 @@ static void test_endpoint_malformed(void **state)
 		"example.com:80", "1.2.3:80", "1.2.3.4:80:90", "[::1]:80x",
 		"[::1]:80]", " 1.2.3.4:80",
 	};
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	char err[200];
 	size_t i;
 
@@ -172,7 +172,7 @@ static void test_endpoint_malformed(void **state)
 static void test_format_errors(void **state)
 {
 	struct aegis_prefix p;
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	struct aegis_addr a = { 0 };
 	char small[8], buf[AEGIS_ENDPOINT_STRSIZE];
 

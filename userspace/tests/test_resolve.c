@@ -401,7 +401,7 @@ static int teardown(void **state)
 static void check_v4(const struct result *res, const char *addr,
 		     unsigned int port)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	struct in_addr want;
 
 	assert_int_equal(res->err, 0);
@@ -446,7 +446,7 @@ static void test_localhost(void **state)
 {
 	struct env *e = *state;
 	struct result res;
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	static const uint8_t v6_lo[16] = { [15] = 1 };
 
 	memset(&res, 0, sizeof(res));

@@ -88,10 +88,10 @@ static struct fake_node *fake_node(struct kernel *k, const uint8_t *id,
 }
 
 int __wrap_kernel_node_set(struct kernel *k, const uint8_t *id,
-			   const struct aegis_endpoint *ep, const uint8_t *via,
+			   const struct aegis_udp_endpoint *ep, const uint8_t *via,
 			   uint16_t keepalive, uint32_t flags);
 int __wrap_kernel_node_set(struct kernel *k, const uint8_t *id,
-			   const struct aegis_endpoint *ep, const uint8_t *via,
+			   const struct aegis_udp_endpoint *ep, const uint8_t *via,
 			   uint16_t keepalive, uint32_t flags)
 {
 	(void)ep, (void)via, (void)keepalive, (void)flags;
@@ -110,16 +110,16 @@ int __wrap_kernel_node_del(struct kernel *k, const uint8_t *id)
 }
 
 int __wrap_kernel_node_get(struct kernel *k, const uint8_t *id,
-			   struct aegis_node *out);
+			   struct aegis_nl_node *out);
 int __wrap_kernel_node_get(struct kernel *k, const uint8_t *id,
-			   struct aegis_node *out)
+			   struct aegis_nl_node *out)
 {
 	memset(out, 0, sizeof(*out));
 	return fake_node(k, id, false) ? 0 : -ENOENT;
 }
 
-int __wrap_kernel_key_new(struct kernel *k, const struct aegis_key *key);
-int __wrap_kernel_key_new(struct kernel *k, const struct aegis_key *key)
+int __wrap_kernel_key_new(struct kernel *k, const struct aegis_nl_key *key);
+int __wrap_kernel_key_new(struct kernel *k, const struct aegis_nl_key *key)
 {
 	struct fake_node *n = fake_node(k, key->node_id, false);
 	struct fake_slot *s;
@@ -166,9 +166,9 @@ int __wrap_kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot)
 }
 
 int __wrap_kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
-			  struct aegis_key *out);
+			  struct aegis_nl_key *out);
 int __wrap_kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
-			  struct aegis_key *out)
+			  struct aegis_nl_key *out)
 {
 	struct fake_node *n = fake_node(k, id, false);
 

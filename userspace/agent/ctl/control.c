@@ -20,7 +20,9 @@
  *   routes[]  prefix, peer (its name)
  *   counters  handshakes, rotations, initiations_sent,
  *             initiations_received, rsa_verifies, cookies_sent,
- *             rate_limited, garbage, simultaneous, kernel_errors,
+ *             rate_limited, garbage, simultaneous, kernel_errors, stun,
+ *             table_full, send_errors, notifications_lost, peers (held),
+ *             timers (armed), dns_pending (lookups under way),
  *             refused {reason: count, ...} in the order of enum hs_status
  *
  * Peers come in the peer table's order. A request other than "status"
@@ -65,7 +67,7 @@ static const char *const refusal_names[HS_STATUS_MAX] = {
 struct peer_view {
 	char id[AEGIS_NODE_ID_HEX_SIZE];
 	char endpoint[AEGIS_ENDPOINT_STRSIZE];
-	struct aegis_node kn;		/* zero without a kernel node */
+	struct aegis_nl_node kn;		/* zero without a kernel node */
 	bool has_key;
 	uint32_t key_age;
 	int64_t handshake_ago;		/* -1: never */
@@ -75,7 +77,7 @@ struct peer_view {
 static void peer_view(struct agent *a, const struct peer *p,
 		      struct peer_view *v)
 {
-	struct aegis_key key;
+	struct aegis_nl_key key;
 
 	memset(v, 0, sizeof(*v));
 	if (p->has_id)
@@ -227,6 +229,13 @@ static void status_counters(struct agent *a, struct aegis_json *j)
 	aegis_json_kv_u64(j, "garbage", a->stats.garbage);
 	aegis_json_kv_u64(j, "simultaneous", a->stats.simultaneous);
 	aegis_json_kv_u64(j, "kernel_errors", a->stats.kernel_errors);
+	aegis_json_kv_u64(j, "stun", a->stats.stun);
+	aegis_json_kv_u64(j, "table_full", a->stats.table_full);
+	aegis_json_kv_u64(j, "send_errors", a->stats.send_errors);
+	aegis_json_kv_u64(j, "notifications_lost", a->stats.ntf_lost);
+	aegis_json_kv_u64(j, "peers", a->peers.count);
+	aegis_json_kv_u64(j, "timers", timer_count(&a->timers));
+	aegis_json_kv_u64(j, "dns_pending", resolve_pending(&a->resolver));
 	aegis_json_key(j, "refused");
 	aegis_json_object_begin(j);
 	for (i = 1; i < HS_STATUS_MAX; i++)

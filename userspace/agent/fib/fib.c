@@ -170,7 +170,7 @@ struct fib_node {
 	bool want_has_via;
 	uint16_t want_keepalive;
 	uint32_t want_flags;
-	struct aegis_endpoint want_ep;
+	struct aegis_udp_endpoint want_ep;
 	uint8_t want_via[AEGIS_NODE_ID_LEN];
 	struct fib_list claims;		/* fib_claim.node_link */
 	unsigned int n_claims;
@@ -180,7 +180,7 @@ struct fib_node {
 	bool has_ep;
 	uint16_t keepalive;
 	uint32_t flags;
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	struct fib_node *via;		/* next hop, NULL: direct */
 	struct fib_list via_link;	/* on via->dependents */
 	struct fib_list dependents;	/* nodes whose next hop this is */
@@ -272,7 +272,7 @@ static uint32_t pfx_hash(const struct aegis_prefix *p)
 	return fnv1a(&p->addr.family, sizeof(p->addr.family), h);
 }
 
-static int ep_norm(const struct aegis_endpoint *in, struct aegis_endpoint *out)
+static int ep_norm(const struct aegis_udp_endpoint *in, struct aegis_udp_endpoint *out)
 {
 	size_t len = addr_len(in->addr.family);
 
@@ -286,8 +286,8 @@ static int ep_norm(const struct aegis_endpoint *in, struct aegis_endpoint *out)
 	return 0;
 }
 
-static bool ep_equal(const struct aegis_endpoint *a,
-		     const struct aegis_endpoint *b)
+static bool ep_equal(const struct aegis_udp_endpoint *a,
+		     const struct aegis_udp_endpoint *b)
 {
 	return a->addr.family == b->addr.family && a->port == b->port &&
 	       a->scope == b->scope &&
@@ -735,10 +735,10 @@ void fib_free(struct fib *f)
 }
 
 int fib_node_want(struct fib *f, const uint8_t *id,
-		  const struct aegis_endpoint *ep, const uint8_t *via,
+		  const struct aegis_udp_endpoint *ep, const uint8_t *via,
 		  uint16_t keepalive, uint32_t flags)
 {
-	struct aegis_endpoint e;
+	struct aegis_udp_endpoint e;
 	struct fib_node *n;
 
 	memset(&e, 0, sizeof(e));

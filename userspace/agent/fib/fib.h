@@ -63,7 +63,7 @@ enum fib_op {
 struct fib_ops {
 	/* Create or change a node. ep NULL: none (new) / keep (existing). */
 	int (*node_set)(void *ctx, const uint8_t *id,
-			const struct aegis_endpoint *ep, const uint8_t *via,
+			const struct aegis_udp_endpoint *ep, const uint8_t *via,
 			uint16_t keepalive, uint32_t flags);
 	int (*node_del)(void *ctx, const uint8_t *id);
 	int (*prefix_add)(void *ctx, const uint8_t *id,
@@ -116,7 +116,7 @@ void fib_free(struct fib *f);
  * IPv4/IPv6) or -ENOMEM; on error nothing changed.
  */
 int fib_node_want(struct fib *f, const uint8_t *id,
-		  const struct aegis_endpoint *ep, const uint8_t *via,
+		  const struct aegis_udp_endpoint *ep, const uint8_t *via,
 		  uint16_t keepalive, uint32_t flags);
 /* No longer want node id, nor its prefixes and their OS routes. -ENOENT. */
 int fib_node_unwant(struct fib *f, const uint8_t *id);

@@ -84,23 +84,23 @@ int kernel_dev_set_idle(struct kernel *k, uint32_t seconds);
  * the current one kept for an existing node); via NULL = direct.
  */
 int kernel_node_set(struct kernel *k, const uint8_t *id,
-		    const struct aegis_endpoint *endpoint, const uint8_t *via,
+		    const struct aegis_udp_endpoint *endpoint, const uint8_t *via,
 		    uint16_t keepalive, uint32_t flags);
 int kernel_node_del(struct kernel *k, const uint8_t *id);
 /* Statistics and endpoint of one node. */
-int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_node *out);
+int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_nl_node *out);
 
 /*
  * Keys. kernel_key_new sends the attributes marked present in key (with
  * AEGIS_SET); key->enc/dec hold the secrets, the caller wipes key. The
  * request is wiped here.
  */
-int kernel_key_new(struct kernel *k, const struct aegis_key *key);
+int kernel_key_new(struct kernel *k, const struct aegis_nl_key *key);
 int kernel_key_swap(struct kernel *k, const uint8_t *id);
 int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot);
 /* Metadata of one slot (-ENOENT if empty). */
 int kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
-		   struct aegis_key *out);
+		   struct aegis_nl_key *out);
 
 /* Overlay prefixes of node id. For del, id NULL matches any node. */
 int kernel_prefix_add(struct kernel *k, const uint8_t *id,
@@ -113,9 +113,9 @@ struct kernel_event {
 	uint8_t cmd;			/* AEGIS_CMD_NTF_* */
 	uint32_t ifindex;
 	bool has_node;
-	struct aegis_node node;
+	struct aegis_nl_node node;
 	bool has_key;
-	struct aegis_key key;
+	struct aegis_nl_key key;
 };
 
 typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);

@@ -136,8 +136,8 @@ static int genl_run(struct kernel *k, struct nl_msg *msg, aegis_genl_msg_fn cb,
 struct reply {
 	int type;		/* AEGIS_A_NODE or AEGIS_A_KEY */
 	bool found;
-	struct aegis_node *node;
-	struct aegis_key *key;
+	struct aegis_nl_node *node;
+	struct aegis_nl_key *key;
 };
 
 static int reply_cb(const struct nlmsghdr *nlh, void *arg, char *err,
@@ -170,7 +170,7 @@ static int reply_cb(const struct nlmsghdr *nlh, void *arg, char *err,
 
 
 /* AEGIS_CMD_DEV_SET with the attributes marked present in dev. */
-static int dev_set(struct kernel *k, const struct aegis_dev *dev,
+static int dev_set(struct kernel *k, const struct aegis_nl_dev *dev,
 		   const char *what)
 {
 	struct nl_msg *msg;
@@ -187,7 +187,7 @@ static int dev_set(struct kernel *k, const struct aegis_dev *dev,
 
 int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id)
 {
-	struct aegis_dev dev;
+	struct aegis_nl_dev dev;
 	char what[64];
 
 	snprintf(what, sizeof(what), "bind %s", k->ifname);
@@ -203,7 +203,7 @@ int kernel_bind(struct kernel *k, int sock_fd, const uint8_t *node_id)
 
 int kernel_dev_set_idle(struct kernel *k, uint32_t seconds)
 {
-	struct aegis_dev dev;
+	struct aegis_nl_dev dev;
 	char what[64];
 
 	snprintf(what, sizeof(what), "set idle timeout of %s", k->ifname);
@@ -213,7 +213,7 @@ int kernel_dev_set_idle(struct kernel *k, uint32_t seconds)
 	return dev_set(k, &dev, what);
 }
 
-static int node_request(struct kernel *k, uint8_t cmd, const struct aegis_node *n,
+static int node_request(struct kernel *k, uint8_t cmd, const struct aegis_nl_node *n,
 			const char *what)
 {
 	struct nl_msg *msg;
@@ -229,10 +229,10 @@ static int node_request(struct kernel *k, uint8_t cmd, const struct aegis_node *
 }
 
 int kernel_node_set(struct kernel *k, const uint8_t *id,
-		    const struct aegis_endpoint *endpoint, const uint8_t *via,
+		    const struct aegis_udp_endpoint *endpoint, const uint8_t *via,
 		    uint16_t keepalive, uint32_t flags)
 {
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 	int ret;
 
@@ -271,7 +271,7 @@ int kernel_node_set(struct kernel *k, const uint8_t *id,
 
 int kernel_node_del(struct kernel *k, const uint8_t *id)
 {
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 
 	memset(&n, 0, sizeof(n));
@@ -280,10 +280,10 @@ int kernel_node_del(struct kernel *k, const uint8_t *id)
 	return node_request(k, AEGIS_CMD_NODE_DEL, &n, what);
 }
 
-int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_node *out)
+int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_nl_node *out)
 {
 	struct reply r = { .type = AEGIS_A_NODE, .node = out };
-	struct aegis_node n;
+	struct aegis_nl_node n;
 	struct nl_msg *msg;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 	int ret;
@@ -305,7 +305,7 @@ int kernel_node_get(struct kernel *k, const uint8_t *id, struct aegis_node *out)
 	return 0;
 }
 
-static int key_request(struct kernel *k, uint8_t cmd, const struct aegis_key *key,
+static int key_request(struct kernel *k, uint8_t cmd, const struct aegis_nl_key *key,
 		       struct reply *r, const char *what)
 {
 	struct nl_msg *msg;
@@ -320,7 +320,7 @@ static int key_request(struct kernel *k, uint8_t cmd, const struct aegis_key *ke
 	return genl_run(k, msg, r ? reply_cb : NULL, r, what);
 }
 
-int kernel_key_new(struct kernel *k, const struct aegis_key *key)
+int kernel_key_new(struct kernel *k, const struct aegis_nl_key *key)
 {
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 
@@ -330,7 +330,7 @@ int kernel_key_new(struct kernel *k, const struct aegis_key *key)
 
 int kernel_key_swap(struct kernel *k, const uint8_t *id)
 {
-	struct aegis_key key;
+	struct aegis_nl_key key;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 
 	memset(&key, 0, sizeof(key));
@@ -341,7 +341,7 @@ int kernel_key_swap(struct kernel *k, const uint8_t *id)
 
 int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot)
 {
-	struct aegis_key key;
+	struct aegis_nl_key key;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 
 	memset(&key, 0, sizeof(key));
@@ -353,10 +353,10 @@ int kernel_key_del(struct kernel *k, const uint8_t *id, uint8_t slot)
 }
 
 int kernel_key_get(struct kernel *k, const uint8_t *id, uint8_t slot,
-		   struct aegis_key *out)
+		   struct aegis_nl_key *out)
 {
 	struct reply r = { .type = AEGIS_A_KEY, .key = out };
-	struct aegis_key key;
+	struct aegis_nl_key key;
 	char what[64], sid[AEGIS_NODE_ID_SHORT_SIZE];
 	int ret;
 

@@ -9,7 +9,7 @@
 #include "hex.h"
 
 static int node_set(void *ctx, const uint8_t *id,
-		    const struct aegis_endpoint *ep, const uint8_t *via,
+		    const struct aegis_udp_endpoint *ep, const uint8_t *via,
 		    uint16_t keepalive, uint32_t flags)
 {
 	return kernel_node_set(ctx, id, ep, via, keepalive, flags);

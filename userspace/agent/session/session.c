@@ -148,7 +148,7 @@ static int fib_apply(struct agent *a, const char *what)
 /* Node, endpoint and keepalive; the relay flag if our certificate has it. */
 static int install_node(struct agent *a, struct peer *p)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 	uint32_t flags = 0;
 
 	if (addr_to_endpoint((struct sockaddr *)&p->ep, &ep))
@@ -211,7 +211,7 @@ static void install_routes(struct agent *a, struct peer *p,
 static int key_install(struct agent *a, struct peer *p,
 		       const struct hs_keys *hk, uint8_t slot)
 {
-	struct aegis_key key;
+	struct aegis_nl_key key;
 	int ret;
 
 	memset(&key, 0, sizeof(key));
@@ -246,7 +246,7 @@ static int key_install(struct agent *a, struct peer *p,
 static bool key_confirmed(struct agent *a, struct peer *p, uint8_t slot,
 			  uint64_t rx_index)
 {
-	struct aegis_key key;
+	struct aegis_nl_key key;
 
 	if (kernel_key_get(&a->k, p->id, slot, &key))
 		return false;

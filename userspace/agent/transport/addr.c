@@ -26,7 +26,7 @@ void addr_to_socket(const struct sockaddr *in, struct sockaddr_storage *out,
 	*len = sizeof(struct sockaddr_in6);
 }
 
-int addr_to_endpoint(const struct sockaddr *in, struct aegis_endpoint *ep)
+int addr_to_endpoint(const struct sockaddr *in, struct aegis_udp_endpoint *ep)
 {
 	memset(ep, 0, sizeof(*ep));
 	if (in->sa_family == AF_INET) {
@@ -50,7 +50,7 @@ int addr_to_endpoint(const struct sockaddr *in, struct aegis_endpoint *ep)
 	return -EAFNOSUPPORT;
 }
 
-int addr_from_endpoint(const struct aegis_endpoint *ep,
+int addr_from_endpoint(const struct aegis_udp_endpoint *ep,
 		       struct sockaddr_storage *out, socklen_t *len)
 {
 	struct sockaddr_storage ss;
@@ -78,7 +78,7 @@ int addr_from_endpoint(const struct aegis_endpoint *ep,
 
 bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 {
-	struct aegis_endpoint ea, eb;
+	struct aegis_udp_endpoint ea, eb;
 
 	if (addr_to_endpoint(a, &ea) || addr_to_endpoint(b, &eb))
 		return false;
@@ -90,7 +90,7 @@ bool addr_equal(const struct sockaddr *a, const struct sockaddr *b)
 
 const char *addr_str(const struct sockaddr *in, char *buf, size_t size)
 {
-	struct aegis_endpoint ep;
+	struct aegis_udp_endpoint ep;
 
 	if (addr_to_endpoint(in, &ep) || aegis_endpoint_format(&ep, buf, size))
 		snprintf(buf, size, "?");

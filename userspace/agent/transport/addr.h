@@ -17,9 +17,9 @@
 void addr_to_socket(const struct sockaddr *in, struct sockaddr_storage *out,
 		    socklen_t *len);
 /* For the kernel and for humans: v4-mapped becomes IPv4. -EAFNOSUPPORT. */
-int addr_to_endpoint(const struct sockaddr *in, struct aegis_endpoint *ep);
+int addr_to_endpoint(const struct sockaddr *in, struct aegis_udp_endpoint *ep);
 /* The reverse, for the socket (v4-mapped). 0 or -EAFNOSUPPORT. */
-int addr_from_endpoint(const struct aegis_endpoint *ep,
+int addr_from_endpoint(const struct aegis_udp_endpoint *ep,
 		       struct sockaddr_storage *out, socklen_t *len);
 bool addr_equal(const struct sockaddr *a, const struct sockaddr *b);
 /* "192.0.2.1:443" / "[2001:db8::1]:443" / "[fe80::1%eth0]:443". */
