@@ -273,9 +273,9 @@ static int setup_loop(struct agent *a)
 /* Undo what we did to the system, in reverse order. */
 static void shutdown_agent(struct agent *a)
 {
-	struct peer *p;
-
 	if (kernel_dev_exists(&a->k)) {
+		struct peer *p;
+
 		for (p = peer_first(&a->peers); p; p = peer_next(p))
 			session_teardown(a, p);
 		if (a->k.created) {

@@ -49,7 +49,7 @@ int loop_modify(struct agent *a, int fd, uint32_t events,
 	return ctl(a, EPOLL_CTL_MOD, fd, events, src);
 }
 
-void loop_unwatch(struct agent *a, int fd, struct loop_source *src)
+void loop_unwatch(struct agent *a, int fd, const struct loop_source *src)
 {
 	int i;
 

@@ -29,7 +29,7 @@ int loop_modify(struct agent *a, int fd, uint32_t events,
 /* Stop watching fd (call before closing it). src->fn is not called again,
  * not even for an event of this loop turn already fetched, so src may be
  * freed right after. */
-void loop_unwatch(struct agent *a, int fd, struct loop_source *src);
+void loop_unwatch(struct agent *a, int fd, const struct loop_source *src);
 /* Run until a->stop. */
 void loop_run(struct agent *a);
 
