@@ -214,6 +214,82 @@ static void test_full(void **state)
 	test_free(cfg);
 }
 
+/* The same keys grouped in sections load to the same config. */
+static void test_sections(void **state)
+{
+	static const char nested[] =
+		"node:\n"
+		"  name: laptop-1\n"
+		"  network: office\n"
+		"  mesh_ip: 100.64.3.4\n"
+		"  mesh_ip6: \"fd61:6567:6973::34\"\n"
+		"  network_cidr: 100.64.0.0/16\n"
+		"  network_cidr6: \"fd61:6567:6973::/48\"\n"
+		"transport: {listen_port: 8443}\n"
+		"control:\n"
+		"  log_level: debug\n"
+		"  socket: /run/test/agent.sock\n"
+		"trust:\n"
+		"  ca_file: /etc/aegisray/ca.crt\n"
+		"  cert_file: /etc/aegisray/node.crt\n"
+		"  key_file: /etc/aegisray/node.key\n"
+		"session:\n"
+		"  rekey_interval: 120\n"
+		"  cipher: chacha20-poly1305\n"
+		"  keepalive: 10\n"
+		"  persistent_keepalive: 30\n"
+		"interface: {name: mesh7, mtu: 1380}\n"
+		"routes:\n"
+		"  accept: false\n"
+		"  advertise: [192.168.1.0/24, \"fd00:1::/64\"]\n"
+		"peers:\n"
+		"  static:\n"
+		"    - gw.example.net:443\n"
+		"    - \"198.51.100.2:51820\"\n"
+		"    - \"[2001:db8::2]:4433\"\n"
+		"  max: 500\n";
+	struct agent_config *flat = new_cfg(), *cfg = new_cfg();
+	char err[256];
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(load(full_yaml, flat, err, sizeof(err)), 0);
+	assert_int_equal(load(nested, cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg->max_peers, 500);
+	cfg->max_peers = flat->max_peers;
+	/* Only where each static peer was written differs. */
+	for (i = 0; i < cfg->n_peers; i++)
+		cfg->static_peers[i].line = flat->static_peers[i].line;
+	assert_memory_equal(cfg, flat, sizeof(*cfg));
+	assert_int_equal(cfg->n_warnings, 0);
+	test_free(flat);
+	test_free(cfg);
+}
+
+/* A key given flat and in its section is a duplicate; an unknown key in a
+ * section is a warning that names it; a section must be a mapping. */
+static void test_section_errors(void **state)
+{
+	struct agent_config *cfg = new_cfg();
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load(REQ "mtu: 1400\ninterface:\n  mtu: 1300\n", cfg,
+			      err, sizeof(err)), -EINVAL);
+	assert_contains(err, "t.yaml:7:3: interface.mtu: duplicate key (first given at line 5)");
+	assert_int_equal(load(REQ "peers:\n  max: 0\n", cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_contains(err, "peers.max");
+	assert_int_equal(load(REQ "peers: [a]\n", cfg, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "expected a mapping of KEY: VALUE");
+	assert_int_equal(load(REQ "session:\n  colour: blue\n", cfg, err,
+			      sizeof(err)), 0);
+	assert_int_equal(cfg->n_warnings, 1);
+	assert_string_equal(cfg->warnings[0],
+			    "t.yaml:6: unknown key 'session.colour' (ignored)");
+	test_free(cfg);
+}
+
 /* The same document in flow style, on one line. */
 static void test_flow_style(void **state)
 {
@@ -959,6 +1035,8 @@ int main(void)
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_load_file_too_big),
 		cmocka_unit_test(test_templates),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_section_errors),
 	};
 	struct CMUnitTest tests[ARRAY_SIZE(fixed) + ARRAY_SIZE(bad_cases)];
 	size_t i;

@@ -956,30 +956,94 @@ static int unknown_key(struct cfg_ctx *c, const char *name)
 	return 0;
 }
 
-/* One "key: value" of the top-level mapping, from its key event. */
-static int parse_entry(struct cfg_ctx *c)
+/*
+ * Sections: the same keys grouped by the subsystem that reads them,
+ *
+ *   peers:
+ *     static: [gw.example.net:443]
+ *     max: 4096
+ *
+ * is "static_peers" and "max_peers". A key given both ways is a duplicate.
+ */
+struct cfg_alias {
+	const char *inner;
+	const char *flat;
+};
+
+struct cfg_section {
+	const char *name;
+	const struct cfg_alias *aliases;
+};
+
+static const struct cfg_alias node_keys[] = {
+	{ "name", "node_name" }, { "network", "network_name" },
+	{ "mesh_ip", "mesh_ip" }, { "mesh_ip6", "mesh_ip6" },
+	{ "network_cidr", "network_cidr" }, { "network_cidr6", "network_cidr6" },
+	{ NULL, NULL },
+};
+
+static const struct cfg_alias trust_keys[] = {
+	{ "ca_file", "ca_file" }, { "cert_file", "cert_file" },
+	{ "key_file", "key_file" }, { NULL, NULL },
+};
+
+static const struct cfg_alias transport_keys[] = {
+	{ "listen_port", "listen_port" }, { NULL, NULL },
+};
+
+static const struct cfg_alias session_keys[] = {
+	{ "rekey_interval", "rekey_interval" }, { "cipher", "cipher" },
+	{ "keepalive", "keepalive" },
+	{ "persistent_keepalive", "persistent_keepalive" }, { NULL, NULL },
+};
+
+static const struct cfg_alias peers_keys[] = {
+	{ "static", "static_peers" }, { "max", "max_peers" }, { NULL, NULL },
+};
+
+static const struct cfg_alias routes_keys[] = {
+	{ "accept", "accept_routes" }, { "advertise", "advertise_routes" },
+	{ NULL, NULL },
+};
+
+static const struct cfg_alias interface_keys[] = {
+	{ "name", "tun_interface_name" }, { "mtu", "mtu" }, { NULL, NULL },
+};
+
+static const struct cfg_alias control_keys[] = {
+	{ "socket", "control_socket" }, { "log_level", "log_level" },
+	{ NULL, NULL },
+};
+
+static const struct cfg_section sections[] = {
+	{ "node", node_keys },
+	{ "trust", trust_keys },
+	{ "transport", transport_keys },
+	{ "session", session_keys },
+	{ "peers", peers_keys },
+	{ "routes", routes_keys },
+	{ "interface", interface_keys },
+	{ "control", control_keys },
+};
+
+static const struct cfg_section *section_find(const char *name)
 {
-	const struct cfg_key *k;
-	size_t idx;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(sections); i++)
+		if (!strcmp(sections[i].name, name))
+			return &sections[i];
+	return NULL;
+}
+
+/* The value of known key k, its key event just read; shown names it. */
+static int parse_known(struct cfg_ctx *c, const struct cfg_key *k,
+		       const char *shown)
+{
+	size_t idx = (size_t)(k - keys);
 	int ret;
 
-	if (!is_scalar(&c->ev))
-		return fail(c, &c->ev.start_mark,
-			    "found %s as a key (expected a key name)",
-			    event_what(&c->ev));
-	if (strlen(scalar_text(&c->ev)) != c->ev.data.scalar.length)
-		return fail(c, &c->ev.start_mark,
-			    "a key contains a NUL character (expected a key name)");
-	c->key_mark = c->ev.start_mark;
-	k = key_find(scalar_text(&c->ev));
-	if (!k) {
-		ret = unknown_key(c, scalar_text(&c->ev));
-		if (!ret)
-			ret = next_event(c);
-		return ret ? ret : skip_value(c);
-	}
-	idx = (size_t)(k - keys);
-	set_key(c, k->name);
+	set_key(c, shown);
 	if (c->seen_line[idx])
 		return fail(c, &c->key_mark,
 			    "duplicate key (first given at line %u)",
@@ -995,6 +1059,82 @@ static int parse_entry(struct cfg_ctx *c)
 		ret = bad_value(c, k, "no value");
 	c->keyname[0] = '\0';
 	return ret;
+}
+
+static int key_event_ok(struct cfg_ctx *c)
+{
+	if (!is_scalar(&c->ev))
+		return fail(c, &c->ev.start_mark,
+			    "found %s as a key (expected a key name)",
+			    event_what(&c->ev));
+	if (strlen(scalar_text(&c->ev)) != c->ev.data.scalar.length)
+		return fail(c, &c->ev.start_mark,
+			    "a key contains a NUL character (expected a key name)");
+	c->key_mark = c->ev.start_mark;
+	return 0;
+}
+
+/* A section's mapping, its key event just read. */
+static int parse_section(struct cfg_ctx *c, const struct cfg_section *sec)
+{
+	char shown[CFG_NAME_MAX];
+	int ret = next_event(c);
+
+	if (ret || is_null(&c->ev))
+		return ret;
+	if (c->ev.type != YAML_MAPPING_START_EVENT)
+		return fail(c, &c->ev.start_mark,
+			    "%s: found %s (expected a mapping of KEY: VALUE)",
+			    sec->name, event_what(&c->ev));
+	for (;;) {
+		const struct cfg_alias *al;
+
+		ret = next_event(c);
+		if (ret)
+			return ret;
+		if (c->ev.type == YAML_MAPPING_END_EVENT)
+			return 0;
+		ret = key_event_ok(c);
+		if (ret)
+			return ret;
+		snprintf(shown, sizeof(shown), "%s.%s", sec->name,
+			 scalar_text(&c->ev));
+		for (al = sec->aliases; al->inner; al++)
+			if (!strcmp(al->inner, scalar_text(&c->ev)))
+				break;
+		if (!al->inner) {
+			ret = unknown_key(c, shown);
+			if (!ret)
+				ret = next_event(c);
+			ret = ret ? ret : skip_value(c);
+		} else {
+			ret = parse_known(c, key_find(al->flat), shown);
+		}
+		if (ret)
+			return ret;
+	}
+}
+
+/* One "key: value" of the top-level mapping, from its key event. */
+static int parse_entry(struct cfg_ctx *c)
+{
+	const struct cfg_section *sec;
+	const struct cfg_key *k;
+	int ret;
+
+	ret = key_event_ok(c);
+	if (ret)
+		return ret;
+	k = key_find(scalar_text(&c->ev));
+	if (k)
+		return parse_known(c, k, k->name);
+	sec = section_find(scalar_text(&c->ev));
+	if (sec)
+		return parse_section(c, sec);
+	ret = unknown_key(c, scalar_text(&c->ev));
+	if (!ret)
+		ret = next_event(c);
+	return ret ? ret : skip_value(c);
 }
 
 static int parse_mapping(struct cfg_ctx *c)
