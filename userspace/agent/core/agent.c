@@ -28,6 +28,11 @@
 
 /* How often the agent checks that its device still exists. */
 #define DEVCHECK_MS	1000
+/* DNS: each server gets RESOLVE_TRIES rounds, the first RESOLVE_TIMEOUT_MS
+ * long, each later one twice the one before (3 + 6 s): a name nobody
+ * answers for fails in 9 s, not c-ares's default 75. */
+#define RESOLVE_TIMEOUT_MS	3000
+#define RESOLVE_TRIES		2
 
 void agent_print_config_notes(const struct agent_config *cfg);
 
@@ -317,6 +322,9 @@ static void free_agent(struct agent *a)
 
 int agent_run(const char *config_path, int log_override)
 {
+	const struct resolve_opts dns = {
+		.timeout_ms = RESOLVE_TIMEOUT_MS, .tries = RESOLVE_TRIES,
+	};
 	char id[AEGIS_NODE_ID_HEX_SIZE];
 	struct agent *a;
 	char err[512];
@@ -340,7 +348,7 @@ int agent_run(const char *config_path, int log_override)
 	a->start_ms = a->now = clock_ms();
 
 	if (peer_table_init(&a->peers, a->cfg.max_peers, &a->timers) ||
-	    resolve_init(&a->resolver, &a->timers, NULL)) {
+	    resolve_init(&a->resolver, &a->timers, &dns)) {
 		log_err("out of memory, or the resolver failed to start");
 		goto out;
 	}
