@@ -24,7 +24,7 @@
  * table on a tick. The kernel is asked about a key (KEY_GET) only when a
  * wait ends or notifications were lost, never polled.
  *
- * This file is the only one that touches the kernel's key slots.
+ * Only this file and keys.c (which it calls) touch the kernel's key slots.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "fib/fib.h"
 #include "hex.h"
+#include "session/keys.h"
 #include "session/session.h"
 #include "transport/addr.h"
 #include "transport/udp.h"
@@ -211,34 +212,14 @@ static void install_routes(struct agent *a, struct peer *p,
 static int key_install(struct agent *a, struct peer *p,
 		       const struct hs_keys *hk, uint8_t slot)
 {
-	struct aegis_nl_key key;
-	int ret;
+	if (keys_install(&a->k, p->id, hk, slot, hard_lifetime(a)))
+		return kernel_fail(a, "install key");
+	return 0;
+}
 
-	memset(&key, 0, sizeof(key));
-	memcpy(key.node_id, p->id, AEGIS_NODE_ID_LEN);
-	AEGIS_SET(&key, AEGIS_KEY_A_NODE_ID);
-	key.slot = slot;
-	AEGIS_SET(&key, AEGIS_KEY_A_SLOT);
-	key.key_id = hk->key_id;
-	AEGIS_SET(&key, AEGIS_KEY_A_KEY_ID);
-	key.cipher = hk->cipher;
-	AEGIS_SET(&key, AEGIS_KEY_A_CIPHER);
-	key.rx_index = hk->rx_index;
-	AEGIS_SET(&key, AEGIS_KEY_A_RX_INDEX);
-	key.tx_index = hk->tx_index;
-	AEGIS_SET(&key, AEGIS_KEY_A_TX_INDEX);
-	memcpy(key.enc.key, hk->enc_key, AEGIS_KEY_LEN);
-	memcpy(key.enc.salt, hk->enc_salt, AEGIS_NONCE_SALT_LEN);
-	AEGIS_SET(&key, AEGIS_KEY_A_ENCRYPT);
-	memcpy(key.dec.key, hk->dec_key, AEGIS_KEY_LEN);
-	memcpy(key.dec.salt, hk->dec_salt, AEGIS_NONCE_SALT_LEN);
-	AEGIS_SET(&key, AEGIS_KEY_A_DECRYPT);
-	key.hard_lifetime = hard_lifetime(a);
-	AEGIS_SET(&key, AEGIS_KEY_A_HARD_LIFETIME);
-
-	ret = kernel_key_new(&a->k, &key);
-	aegis_key_wipe(&key);
-	return ret ? kernel_fail(a, "install key") : 0;
+static int key_swap(struct agent *a, struct peer *p)
+{
+	return keys_swap(&a->k, p->id) ? kernel_fail(a, "swap keys") : 0;
 }
 
 /* Ask the kernel once whether a key has been confirmed: after lost
@@ -246,11 +227,7 @@ static int key_install(struct agent *a, struct peer *p,
 static bool key_confirmed(struct agent *a, struct peer *p, uint8_t slot,
 			  uint64_t rx_index)
 {
-	struct aegis_nl_key key;
-
-	if (kernel_key_get(&a->k, p->id, slot, &key))
-		return false;
-	return key.rx_index == rx_index && AEGIS_HAS(&key, AEGIS_KEY_A_CONFIRMED);
+	return keys_confirmed(&a->k, p->id, slot, rx_index);
 }
 
 static void stop_confirm(struct agent *a, struct peer *p)
@@ -271,13 +248,13 @@ static void stop_pending(struct agent *a, struct peer *p)
 /* Empty the secondary slot (an old or an unconfirmed key). */
 static int clear_secondary(struct agent *a, struct peer *p)
 {
-	int ret = kernel_key_del(&a->k, p->id, SECONDARY);
+	int ret = keys_del(&a->k, p->id, SECONDARY);
 
 	p->old_key = false;
 	timer_cancel(&a->timers, &p->t_grace);
 	if (p->await_confirm)
 		stop_pending(a, p);
-	if (ret && ret != -ENOENT)
+	if (ret)
 		return kernel_fail(a, "delete key");
 	return 0;
 }
@@ -419,10 +396,8 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 	if (install_node(a, p) || clear_secondary(a, p) ||
 	    key_install(a, p, &keys, SECONDARY))
 		goto fail;
-	if (kernel_key_swap(&a->k, p->id)) {
-		kernel_fail(a, "swap keys");
+	if (key_swap(a, p))
 		goto fail;
-	}
 	keep_old_key(a, p, had_primary);
 	install_routes(a, p, &info.routes);
 
@@ -612,10 +587,8 @@ static void activate_pending(struct agent *a, struct peer *p)
 	bool had_primary = p->has_primary;
 	uint8_t cipher = p->pending.cipher, key_id = p->pending.key_id;
 
-	if (kernel_key_swap(&a->k, p->id)) {
-		kernel_fail(a, "swap keys");
+	if (key_swap(a, p))
 		return;
-	}
 	stop_pending(a, p);
 	stop_confirm(a, p);		/* a CONFIRM of ours is moot now */
 	keep_old_key(a, p, had_primary);
