@@ -121,6 +121,13 @@ int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 	return 0;
 }
 
+bool aegis_prefix_valid(const struct aegis_prefix *p)
+{
+	size_t alen = aegis_addr_len(p->addr.family);
+
+	return alen && p->len <= alen * 8 && host_bits_clear(&p->addr, p->len);
+}
+
 bool aegis_prefix_has_addr(const struct aegis_prefix *net,
 			   const struct aegis_addr *a)
 {

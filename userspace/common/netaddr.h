@@ -59,6 +59,9 @@ int aegis_addr_parse(const char *s, struct aegis_addr *a);
 int aegis_prefix_parse(const char *s, struct aegis_prefix *p, char *err,
 		       size_t errsz);
 
+/* A known family, a length that fits it, and no host bits set. */
+bool aegis_prefix_valid(const struct aegis_prefix *p);
+
 /*
  * Prefix containment, the one definition: does @net hold @a (same family,
  * first net->len bits equal)? And the prefix @p as a whole (also

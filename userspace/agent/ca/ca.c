@@ -68,27 +68,6 @@ static bool hostname_ok(const char *s)
 	return label > 0 && s[n - 1] != '-';
 }
 
-/* Host bits of p beyond its length are zero, and the length fits. */
-static bool prefix_ok(const struct aegis_prefix *p)
-{
-	size_t alen = aegis_addr_len(p->addr.family);
-	size_t i;
-
-	if (!alen || p->len > alen * 8)
-		return false;
-	for (i = 0; i < alen; i++) {
-		unsigned int bit = (unsigned int)i * 8;
-		uint8_t host;
-
-		if (bit + 8 <= p->len)
-			continue;
-		host = bit >= p->len ? 0xff : (uint8_t)(0xff >> (p->len - bit));
-		if (p->addr.u.bytes[i] & host)
-			return false;
-	}
-	return true;
-}
-
 /* ---- The policy extension ---------------------------------------------- */
 
 static int append(char *buf, size_t size, size_t *off, const char *s)
@@ -484,7 +463,7 @@ static int check_request(const struct cert_info *req, char *err, size_t errsz)
 		return -EINVAL;
 	}
 	for (i = 0; i < req->n_prefixes; i++) {
-		if (prefix_ok(&req->prefixes[i]))
+		if (aegis_prefix_valid(&req->prefixes[i]))
 			continue;
 		if (aegis_prefix_format(&req->prefixes[i], s, sizeof(s)))
 			snprintf(s, sizeof(s), "#%u", i + 1);

@@ -232,24 +232,14 @@ static uint32_t id_hash(const uint8_t *id)
 	return fnv1a(id, AEGIS_NODE_ID_LEN, FNV_BASIS);
 }
 
-static size_t addr_len(int family)
-{
-	return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
 
 /* A canonical copy of in: -EINVAL for a bad family, length or host bits. */
 static int pfx_norm(const struct aegis_prefix *in, struct aegis_prefix *out)
 {
-	size_t i, len = addr_len(in->addr.family);
+	size_t len = aegis_addr_len(in->addr.family);
 
-	if (!len || in->len > len * 8)
+	if (!aegis_prefix_valid(in))
 		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		unsigned int net = in->len > i * 8 ? in->len - i * 8 : 0;
-
-		if (net < 8 && (in->addr.u.bytes[i] & (0xff >> net)))
-			return -EINVAL;
-	}
 	memset(out, 0, sizeof(*out));
 	out->addr.family = in->addr.family;
 	out->len = in->len;
@@ -274,7 +264,7 @@ static uint32_t pfx_hash(const struct aegis_prefix *p)
 
 static int ep_norm(const struct aegis_udp_endpoint *in, struct aegis_udp_endpoint *out)
 {
-	size_t len = addr_len(in->addr.family);
+	size_t len = aegis_addr_len(in->addr.family);
 
 	if (!len)
 		return -EAFNOSUPPORT;
