@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include "wire/cursor.h"
 #include "wire/wire.h"
 
 #define HDR_FORM_MASK	0xc0	/* long header, fixed bit */
@@ -64,140 +65,7 @@ static int msg_qtype(unsigned int msg)
 	}
 }
 
-static uint16_t get_be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
-
 /* ---- decoding ---------------------------------------------------------- */
-
-/*
- * A read cursor over the datagram. Any read past the end sets bad and
- * returns zeros / NULL; the parser checks bad once per field group.
- */
-struct cursor {
-	const uint8_t *buf;
-	size_t len;
-	size_t off;
-	bool bad;
-};
-
-static const uint8_t *cur_take(struct cursor *c, size_t n)
-{
-	const uint8_t *p;
-
-	if (c->bad || n > c->len - c->off) {
-		c->bad = true;
-		return NULL;
-	}
-	p = c->buf + c->off;
-	c->off += n;
-	return p;
-}
-
-static uint8_t cur_u8(struct cursor *c)
-{
-	const uint8_t *p = cur_take(c, 1);
-
-	return p ? p[0] : 0;
-}
-
-static uint16_t cur_u16(struct cursor *c)
-{
-	const uint8_t *p = cur_take(c, 2);
-
-	return p ? get_be16(p) : 0;
-}
-
-static uint64_t cur_u64(struct cursor *c)
-{
-	const uint8_t *p = cur_take(c, 8);
-
-	return p ? get_be64(p) : 0;
-}
-
-/* A u16 length, at most max and at least 1, then that many bytes. */
-static const uint8_t *cur_blob(struct cursor *c, size_t max, size_t *len)
-{
-	size_t n = cur_u16(c);
-
-	if (c->bad)
-		return NULL;
-	if (n == 0 || n > max) {
-		c->bad = true;
-		return NULL;
-	}
-	*len = n;
-	return cur_take(c, n);
-}
-
-static bool host_bits_clear(const uint8_t *addr, size_t alen,
-			    unsigned int plen)
-{
-	size_t i;
-
-	for (i = plen / 8; i < alen; i++) {
-		uint8_t mask = 0xff;
-
-		if (i == plen / 8)
-			mask = (uint8_t)(0xff >> (plen % 8));
-		if (addr[i] & mask)
-			return false;
-	}
-	return true;
-}
-
-static void cur_routes(struct cursor *c, struct wire_routes *r)
-{
-	unsigned int i, n = cur_u8(c);
-
-	r->n = 0;
-	if (c->bad)
-		return;
-	if (n > WIRE_MAX_ROUTES) {
-		c->bad = true;
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		struct aegis_prefix *p = &r->p[i];
-		uint8_t fam = cur_u8(c);
-		uint8_t plen = cur_u8(c);
-		int family;
-		size_t alen;
-		const uint8_t *a;
-
-		if (fam == 4) {
-			family = AF_INET;
-		} else if (fam == 6) {
-			family = AF_INET6;
-		} else {
-			c->bad = true;
-			return;
-		}
-		alen = aegis_addr_len(family);
-		a = cur_take(c, alen);
-		if (!a || plen > alen * 8 || !host_bits_clear(a, alen, plen)) {
-			c->bad = true;
-			return;
-		}
-		memset(p, 0, sizeof(*p));
-		p->addr.family = family;
-		memcpy(p->addr.u.bytes, a, alen);
-		p->len = plen;
-	}
-	r->n = n;
-}
 
 int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr)
 {
@@ -208,7 +76,7 @@ int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr)
 		return -EBADMSG;
 	if ((buf[0] & HDR_FORM_MASK) != HDR_FORM_MASK)
 		return -EBADMSG;
-	if (get_be32(buf + OFF_VERSION) != WIRE_VERSION)
+	if (cursor_get_be32(buf + OFF_VERSION) != WIRE_VERSION)
 		return -EBADMSG;
 	if (buf[OFF_DCID_LEN] != WIRE_CID_LEN ||
 	    buf[OFF_SCID_LEN] != WIRE_CID_LEN)
@@ -217,13 +85,13 @@ int wire_parse_hdr(const uint8_t *buf, size_t len, struct wire_hdr *hdr)
 	qtype = (buf[0] >> HDR_QTYPE_SHIFT) & HDR_QTYPE_MASK;
 	if (want_qtype < 0 || qtype != (unsigned int)want_qtype)
 		return -EBADMSG;
-	if (get_be16(buf + OFF_BODY_LEN) != len - WIRE_HDR_LEN)
+	if (cursor_get_be16(buf + OFF_BODY_LEN) != len - WIRE_HDR_LEN)
 		return -EBADMSG;
 
 	hdr->msg = buf[OFF_MSG];
 	memcpy(hdr->dcid, buf + OFF_DCID, WIRE_CID_LEN);
 	memcpy(hdr->scid, buf + OFF_SCID, WIRE_CID_LEN);
-	hdr->body_len = get_be16(buf + OFF_BODY_LEN);
+	hdr->body_len = cursor_get_be16(buf + OFF_BODY_LEN);
 	return 0;
 }
 
@@ -235,27 +103,9 @@ static int cur_start(struct cursor *c, const uint8_t *buf, size_t len,
 
 	if (wire_parse_hdr(buf, len, &hdr) || hdr.msg != msg)
 		return -EBADMSG;
-	c->buf = buf;
-	c->len = len;
+	cursor_init(c, buf, len, WIRE_MAX_DATAGRAM);
 	c->off = WIRE_HDR_LEN;
-	c->bad = false;
 	return 0;
-}
-
-/* Everything read, nothing left over. */
-static int cur_end(const struct cursor *c)
-{
-	return (c->bad || c->off != c->len) ? -EBADMSG : 0;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	uint8_t acc = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		acc |= p[i];
-	return acc == 0;
 }
 
 int wire_parse_init(const uint8_t *buf, size_t len, struct wire_init *m)
@@ -266,24 +116,24 @@ int wire_parse_init(const uint8_t *buf, size_t len, struct wire_init *m)
 
 	if (len < WIRE_MIN_INITIAL || cur_start(&c, buf, len, WIRE_MSG_INIT))
 		return -EBADMSG;
-	m->sender_index = cur_u64(&c);
-	m->timestamp = cur_u64(&c);
-	m->responder_id = cur_take(&c, AEGIS_NODE_ID_LEN);
-	m->eph_pub = cur_take(&c, WIRE_X25519_LEN);
-	m->cipher_pref = cur_u8(&c);
-	m->flags = cur_u8(&c);
-	cur_routes(&c, &m->routes);
-	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
-	pad_len = cur_u16(&c);
-	pad = cur_take(&c, pad_len);
-	if (c.bad || !all_zero(pad, pad_len))
+	m->sender_index = cursor_u64(&c);
+	m->timestamp = cursor_u64(&c);
+	m->responder_id = cursor_take(&c, AEGIS_NODE_ID_LEN);
+	m->eph_pub = cursor_take(&c, WIRE_X25519_LEN);
+	m->cipher_pref = cursor_u8(&c);
+	m->flags = cursor_u8(&c);
+	cursor_routes(&c, &m->routes);
+	m->cert = cursor_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	pad_len = cursor_u16(&c);
+	pad = cursor_take(&c, pad_len);
+	if (c.bad || !cursor_all_zero(pad, pad_len))
 		return -EBADMSG;
 	m->signed_len = c.off;
-	m->sig = cur_blob(&c, WIRE_MAX_SIG, &m->sig_len);
+	m->sig = cursor_blob(&c, WIRE_MAX_SIG, &m->sig_len);
 	m->mac1_off = c.off;
-	m->mac1 = cur_take(&c, WIRE_MAC_LEN);
-	m->mac2 = cur_take(&c, WIRE_MAC_LEN);
-	return cur_end(&c);
+	m->mac1 = cursor_take(&c, WIRE_MAC_LEN);
+	m->mac2 = cursor_take(&c, WIRE_MAC_LEN);
+	return cursor_end(&c);
 }
 
 int wire_parse_resp(const uint8_t *buf, size_t len, struct wire_resp *m)
@@ -292,22 +142,22 @@ int wire_parse_resp(const uint8_t *buf, size_t len, struct wire_resp *m)
 
 	if (cur_start(&c, buf, len, WIRE_MSG_RESP))
 		return -EBADMSG;
-	m->sender_index = cur_u64(&c);
-	m->receiver_index = cur_u64(&c);
-	m->eph_pub = cur_take(&c, WIRE_X25519_LEN);
-	m->cipher = cur_u8(&c);
-	m->flags = cur_u8(&c);
-	cur_routes(&c, &m->routes);
-	m->oaep = cur_blob(&c, WIRE_MAX_SIG, &m->oaep_len);
-	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	m->sender_index = cursor_u64(&c);
+	m->receiver_index = cursor_u64(&c);
+	m->eph_pub = cursor_take(&c, WIRE_X25519_LEN);
+	m->cipher = cursor_u8(&c);
+	m->flags = cursor_u8(&c);
+	cursor_routes(&c, &m->routes);
+	m->oaep = cursor_blob(&c, WIRE_MAX_SIG, &m->oaep_len);
+	m->cert = cursor_blob(&c, WIRE_MAX_CERT, &m->cert_len);
 	if (c.bad)
 		return -EBADMSG;
 	m->signed_len = c.off;
-	m->sig = cur_blob(&c, WIRE_MAX_SIG, &m->sig_len);
+	m->sig = cursor_blob(&c, WIRE_MAX_SIG, &m->sig_len);
 	m->mac1_off = c.off;
-	m->mac1 = cur_take(&c, WIRE_MAC_LEN);
-	m->mac2 = cur_take(&c, WIRE_MAC_LEN);
-	return cur_end(&c);
+	m->mac1 = cursor_take(&c, WIRE_MAC_LEN);
+	m->mac2 = cursor_take(&c, WIRE_MAC_LEN);
+	return cursor_end(&c);
 }
 
 int wire_parse_confirm(const uint8_t *buf, size_t len, struct wire_confirm *m)
@@ -316,10 +166,10 @@ int wire_parse_confirm(const uint8_t *buf, size_t len, struct wire_confirm *m)
 
 	if (cur_start(&c, buf, len, WIRE_MSG_CONFIRM))
 		return -EBADMSG;
-	m->sender_index = cur_u64(&c);
-	m->receiver_index = cur_u64(&c);
-	m->tag = cur_take(&c, WIRE_TAG_LEN);
-	return cur_end(&c);
+	m->sender_index = cursor_u64(&c);
+	m->receiver_index = cursor_u64(&c);
+	m->tag = cursor_take(&c, WIRE_TAG_LEN);
+	return cursor_end(&c);
 }
 
 int wire_parse_cookie(const uint8_t *buf, size_t len, struct wire_cookie *m)
@@ -328,10 +178,10 @@ int wire_parse_cookie(const uint8_t *buf, size_t len, struct wire_cookie *m)
 
 	if (cur_start(&c, buf, len, WIRE_MSG_COOKIE))
 		return -EBADMSG;
-	m->receiver_index = cur_u64(&c);
-	m->echo = cur_take(&c, WIRE_MAC_LEN);
-	m->cookie = cur_take(&c, WIRE_COOKIE_LEN);
-	return cur_end(&c);
+	m->receiver_index = cursor_u64(&c);
+	m->echo = cursor_take(&c, WIRE_MAC_LEN);
+	m->cookie = cursor_take(&c, WIRE_COOKIE_LEN);
+	return cursor_end(&c);
 }
 
 int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m)
@@ -340,8 +190,8 @@ int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m)
 
 	if (cur_start(&c, buf, len, WIRE_MSG_HELLO))
 		return -EBADMSG;
-	m->cert = cur_blob(&c, WIRE_MAX_CERT, &m->cert_len);
-	return cur_end(&c);
+	m->cert = cursor_blob(&c, WIRE_MAX_CERT, &m->cert_len);
+	return cursor_end(&c);
 }
 
 /* ---- encoding ---------------------------------------------------------- */
@@ -451,8 +301,7 @@ void wire_put_routes(struct wire_buf *w, const struct aegis_prefix *p,
 		size_t alen = aegis_addr_len(p[i].addr.family);
 
 		/* Not encodable: refuse rather than send what peers reject. */
-		if (!alen || p[i].len > alen * 8 ||
-		    !host_bits_clear(p[i].addr.u.bytes, alen, p[i].len)) {
+		if (!aegis_prefix_valid(&p[i])) {
 			w->overflow = true;
 			return;
 		}
