@@ -167,51 +167,6 @@ static void arr_del(struct member **a, size_t *n, struct member *m)
 	a[i]->idx = i;
 }
 
-/* ---- RSA-PSS (as session/hs.c: SHA-256, MGF1-SHA-256, salt = 32) -------- */
-
-static int pss_params(EVP_PKEY_CTX *pctx)
-{
-	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return -EIO;
-	return 0;
-}
-
-static int pss_sign(EVP_PKEY *key, const uint8_t *msg, size_t len,
-		    uint8_t *sig, size_t sig_size)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	size_t siglen = sig_size;
-	int ret = -EIO;
-
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_DigestSignInit_ex(ctx, &pctx, "SHA256", NULL, NULL, key,
-				  NULL) == 1 && !pss_params(pctx) &&
-	    EVP_DigestSign(ctx, sig, &siglen, msg, len) == 1 &&
-	    siglen == sig_size)
-		ret = 0;
-	EVP_MD_CTX_free(ctx);
-	return ret;
-}
-
-static bool pss_verify(EVP_PKEY *pub, const uint8_t *msg, size_t len,
-		       const uint8_t *sig, size_t siglen)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	bool ok = false;
-
-	if (!ctx)
-		return false;
-	if (EVP_DigestVerifyInit_ex(ctx, &pctx, "SHA256", NULL, NULL, pub,
-				    NULL) == 1 && !pss_params(pctx))
-		ok = EVP_DigestVerify(ctx, sig, siglen, msg, len) == 1;
-	EVP_MD_CTX_free(ctx);
-	return ok;
-}
-
 /* ---- records and certificates ------------------------------------------ */
 
 static size_t record_size(const struct member_record *r)
@@ -438,6 +393,7 @@ static enum member_verdict verify(const struct member_cert *c,
 				  const struct wire_mesh_record *v,
 				  const uint8_t *b, time_t now)
 {
+	const struct identity_span span = { b, v->signed_len };
 	enum member_verdict ret = MEMBER_ACCEPTED;
 	struct cert_info info;
 	X509 *x = NULL;
@@ -451,7 +407,7 @@ static enum member_verdict verify(const struct member_cert *c,
 	if (cert_from_der(c->der, c->der_len, &x))
 		return MEMBER_CERT_REFUSED;
 	pub = X509_get0_pubkey(x);
-	if (!pub || !pss_verify(pub, b, v->signed_len, v->sig, v->sig_len)) {
+	if (!pub || !identity_verify(pub, &span, 1, v->sig, v->sig_len)) {
 		ret = MEMBER_BAD_SIGNATURE;
 		goto out;
 	}
@@ -721,6 +677,7 @@ int member_self_record(struct member_table *t, EVP_PKEY *key,
 	uint8_t buf[WIRE_MESH_MAX_RECORD], sig[WIRE_MAX_SIG];
 	uint8_t id[ID], hash[ID];
 	struct wire_mesh_record v, pv;
+	struct identity_span span;
 	struct wire_mesh_buf w;
 	struct member_cert *c;
 	struct cert_info info;
@@ -768,7 +725,9 @@ int member_self_record(struct member_table *t, EVP_PKEY *key,
 	ret = wire_mesh_record_build(&w, &v);
 	if (ret)
 		return ret == -EMSGSIZE ? -EINVAL : ret;
-	ret = pss_sign(key, buf, w.len, sig, (size_t)sig_len);
+	span.p = buf;
+	span.len = w.len;
+	ret = identity_sign(key, &span, 1, sig, (size_t)sig_len);
 	if (ret)
 		return ret;
 	if (wire_mesh_record_add_sig(&w, sig, (size_t)sig_len) ||

@@ -16,6 +16,7 @@
 #include <openssl/rsa.h>
 
 #include "session/hs.h"
+#include "trust/identity.h"
 
 #define SHA256_LEN	32
 #define HS_IKM_MAX	128	/* hs_derive: dh || secret */
@@ -24,11 +25,6 @@ static const char mac1_label[] = "aegisray mac1";
 static const char confirm_label[] = "aegisray confirm";
 
 /* A message in up to two pieces: signatures and the transcript. */
-struct span {
-	const uint8_t *p;
-	size_t len;
-};
-
 static void put_be64(uint8_t out[8], uint64_t v)
 {
 	int i;
@@ -111,7 +107,7 @@ int hs_random_index(uint64_t *index)
 	return 0;
 }
 
-static int sha256_spans(const struct span *s, size_t n, uint8_t out[32])
+static int sha256_spans(const struct identity_span *s, size_t n, uint8_t out[32])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned int outlen = 0;
@@ -156,7 +152,7 @@ static int hmac_sha256(const uint8_t *key, size_t keylen, const uint8_t *data,
 static int mac1_compute(const uint8_t *receiver_id, const uint8_t *msg,
 			size_t mac1_off, uint8_t out[WIRE_MAC_LEN])
 {
-	struct span s[2] = {
+	struct identity_span s[2] = {
 		{ (const uint8_t *)mac1_label, sizeof(mac1_label) - 1 },
 		{ receiver_id, AEGIS_NODE_ID_LEN },
 	};
@@ -201,63 +197,6 @@ bool hs_mac2_ok(const uint8_t *cookie, const uint8_t *msg, size_t mac2_off,
 		return false;
 	ok = CRYPTO_memcmp(want, mac2, WIRE_MAC_LEN) == 0;
 	OPENSSL_cleanse(want, sizeof(want));
-	return ok;
-}
-
-/* RSA-PSS, SHA-256, MGF1-SHA-256, salt length = digest length. */
-static int pss_ctx(EVP_PKEY_CTX *pctx)
-{
-	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
-		return -EIO;
-	return 0;
-}
-
-/* Sign the spans into sig, which must take exactly sig_size bytes. */
-static int pss_sign(EVP_PKEY *key, const struct span *s, size_t n,
-		    uint8_t *sig, size_t sig_size)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	size_t siglen = sig_size;
-	size_t i;
-	int ret = -EIO;
-
-	if (!ctx)
-		return -ENOMEM;
-	if (EVP_DigestSignInit_ex(ctx, &pctx, "SHA256", NULL, NULL, key,
-				  NULL) != 1 || pss_ctx(pctx))
-		goto out;
-	for (i = 0; i < n; i++)
-		if (EVP_DigestSignUpdate(ctx, s[i].p, s[i].len) != 1)
-			goto out;
-	if (EVP_DigestSignFinal(ctx, sig, &siglen) != 1 || siglen != sig_size)
-		goto out;
-	ret = 0;
-out:
-	EVP_MD_CTX_free(ctx);	/* frees pctx too */
-	return ret;
-}
-
-static bool pss_verify(EVP_PKEY *pub, const struct span *s, size_t n,
-		       const uint8_t *sig, size_t siglen)
-{
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	EVP_PKEY_CTX *pctx = NULL;
-	bool ok = false;
-	size_t i;
-
-	if (!ctx)
-		return false;
-	if (EVP_DigestVerifyInit_ex(ctx, &pctx, "SHA256", NULL, NULL, pub,
-				    NULL) != 1 || pss_ctx(pctx))
-		goto out;
-	for (i = 0; i < n; i++)
-		if (EVP_DigestVerifyUpdate(ctx, s[i].p, s[i].len) != 1)
-			goto out;
-	ok = EVP_DigestVerifyFinal(ctx, sig, siglen) == 1;
-out:
-	EVP_MD_CTX_free(ctx);
 	return ok;
 }
 
@@ -462,7 +401,7 @@ int hs_init_create(const struct hs_local *me, const uint8_t *responder_id,
 {
 	uint8_t eph_pub[WIRE_X25519_LEN];
 	struct wire_buf *w;
-	struct span s;
+	struct identity_span s;
 	size_t sig_size, signed_len, fixed;
 	int ret;
 
@@ -511,7 +450,7 @@ int hs_init_create(const struct hs_local *me, const uint8_t *responder_id,
 
 	s.p = w->data;
 	s.len = signed_len;
-	ret = pss_sign(me->key, &s, 1, w->data + signed_len + 2, sig_size);
+	ret = identity_sign(me->key, &s, 1, w->data + signed_len + 2, sig_size);
 	if (ret)
 		goto err_eph;
 	st->mac1_off = w->len - 2 * WIRE_MAC_LEN;
@@ -573,7 +512,7 @@ enum hs_status hs_init_verify(const struct hs_local *me,
 	enum hs_status ret;
 	X509 *cert = NULL;
 	EVP_PKEY *pub;
-	struct span s;
+	struct identity_span s;
 
 	memset(peer, 0, sizeof(*peer));
 	if (m->signed_len > len || m->mac1_off > len)
@@ -590,7 +529,7 @@ enum hs_status hs_init_verify(const struct hs_local *me,
 	s.p = msg;
 	s.len = m->signed_len;
 	ret = HS_BAD_SIGNATURE;
-	if (!pub || !pss_verify(pub, &s, 1, m->sig, m->sig_len))
+	if (!pub || !identity_verify(pub, &s, 1, m->sig, m->sig_len))
 		goto out;
 	ret = routes_allowed(&peer->cert, &m->routes);
 	if (ret != HS_OK)
@@ -609,7 +548,7 @@ static int transcript_hash(const uint8_t *init, size_t init_mac1_off,
 			   const uint8_t *resp, size_t resp_mac1_off,
 			   uint8_t th[32])
 {
-	struct span s[2] = {
+	struct identity_span s[2] = {
 		{ init, init_mac1_off },
 		{ resp, resp_mac1_off },
 	};
@@ -639,7 +578,7 @@ int hs_resp_create(const struct hs_local *me, const uint8_t *init_msg,
 	EVP_PKEY *eph = NULL;
 	X509 *cert = NULL;
 	EVP_PKEY *ipub;
-	struct span s[2];
+	struct identity_span s[2];
 	uint8_t cipher;
 	int ret;
 
@@ -699,7 +638,7 @@ int hs_resp_create(const struct hs_local *me, const uint8_t *init_msg,
 	s[0].len = m->mac1_off;
 	s[1].p = out->data;
 	s[1].len = signed_len;
-	ret = pss_sign(me->key, s, 2, out->data + signed_len + 2, sig_size);
+	ret = identity_sign(me->key, s, 2, out->data + signed_len + 2, sig_size);
 	if (ret)
 		goto err_shared;
 	mac1_off = out->len - 2 * WIRE_MAC_LEN;
@@ -744,7 +683,7 @@ enum hs_status hs_resp_consume(const struct hs_local *me,
 	enum hs_status ret;
 	X509 *cert = NULL;
 	EVP_PKEY *pub;
-	struct span s[2];
+	struct identity_span s[2];
 	int err;
 
 	memset(peer, 0, sizeof(*peer));
@@ -768,7 +707,7 @@ enum hs_status hs_resp_consume(const struct hs_local *me,
 	s[1].p = msg;
 	s[1].len = m->signed_len;
 	ret = HS_BAD_SIGNATURE;
-	if (!pub || !pss_verify(pub, s, 2, m->sig, m->sig_len))
+	if (!pub || !identity_verify(pub, s, 2, m->sig, m->sig_len))
 		goto err_cert;
 	ret = routes_allowed(&peer->cert, &m->routes);
 	if (ret != HS_OK)

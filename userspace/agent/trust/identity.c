@@ -563,3 +563,61 @@ void identity_free(struct identity *id)
 	id->key = NULL;
 	memset(id->node_id, 0, sizeof(id->node_id));
 }
+
+/* ---- signatures ------------------------------------------------------- */
+
+/* RSA-PSS, SHA-256, MGF1-SHA-256, salt length = digest length. */
+static int pss_ctx(EVP_PKEY_CTX *pctx)
+{
+	if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) <= 0 ||
+	    EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) <= 0)
+		return -EIO;
+	return 0;
+}
+
+int identity_sign(EVP_PKEY *key, const struct identity_span *s, size_t n,
+		    uint8_t *sig, size_t sig_size)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	size_t siglen = sig_size;
+	size_t i;
+	int ret = -EIO;
+
+	if (!ctx)
+		return -ENOMEM;
+	if (EVP_DigestSignInit_ex(ctx, &pctx, "SHA256", NULL, NULL, key,
+				  NULL) != 1 || pss_ctx(pctx))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (EVP_DigestSignUpdate(ctx, s[i].p, s[i].len) != 1)
+			goto out;
+	if (EVP_DigestSignFinal(ctx, sig, &siglen) != 1 || siglen != sig_size)
+		goto out;
+	ret = 0;
+out:
+	EVP_MD_CTX_free(ctx);	/* frees pctx too */
+	return ret;
+}
+
+bool identity_verify(EVP_PKEY *pub, const struct identity_span *s, size_t n,
+		       const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	bool ok = false;
+	size_t i;
+
+	if (!ctx)
+		return false;
+	if (EVP_DigestVerifyInit_ex(ctx, &pctx, "SHA256", NULL, NULL, pub,
+				    NULL) != 1 || pss_ctx(pctx))
+		goto out;
+	for (i = 0; i < n; i++)
+		if (EVP_DigestVerifyUpdate(ctx, s[i].p, s[i].len) != 1)
+			goto out;
+	ok = EVP_DigestVerifyFinal(ctx, sig, siglen) == 1;
+out:
+	EVP_MD_CTX_free(ctx);
+	return ok;
+}

@@ -72,4 +72,20 @@ int identity_write_pem(const char *path, mode_t mode, bool replace,
 		       identity_pem_writer fn, const void *obj, char *err,
 		       size_t errsz);
 
+/*
+ * The one signature scheme of the agent (handshakes, node records): RSA-PSS
+ * with SHA-256, MGF1-SHA-256 and a salt as long as the digest, over the
+ * concatenation of the spans. identity_sign writes exactly sig_size bytes
+ * (the key's size) or fails with -errno.
+ */
+struct identity_span {
+	const uint8_t *p;
+	size_t len;
+};
+
+int identity_sign(EVP_PKEY *key, const struct identity_span *s, size_t n,
+		  uint8_t *sig, size_t sig_size);
+bool identity_verify(EVP_PKEY *pub, const struct identity_span *s, size_t n,
+		     const uint8_t *sig, size_t siglen);
+
 #endif /* AGENT_IDENTITY_H */
