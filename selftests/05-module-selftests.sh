@@ -4,7 +4,8 @@
 # list, replay window) at load, and refuses to load if they fail.
 . "$(dirname "$0")/lib.sh"
 
-ko=build/debug/kernel/aegisray.ko
+# make check-debug passes the same build made for its kernel.
+ko=${AEGIS_KO_SELFTEST:-build/debug/kernel/aegisray.ko}
 [ -f "$ko" ] || fail "$ko missing: run make module-debug"
 modprobe -r aegisray 2>/dev/null || true
 dmesg -C

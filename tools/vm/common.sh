@@ -18,7 +18,15 @@ vm_die() {
 # Kernel version to boot: $KVER if set, else the newest /lib/modules/<ver>
 # that has a `build` symlink (headers) and a matching /boot/vmlinuz-<ver>.
 # Never `uname -r`: the host kernel is not the one we test against.
+# $AEGIS_VM_KERNEL, if set, names a kernel built by tools/debug-kernel (its
+# directory): the guest boots it instead of Debian's, and its modules index
+# replaces /lib/modules/<ver> (everything is built in but our module).
 vm_kver() {
+	if [ -n "${AEGIS_VM_KERNEL:-}" ]; then
+		[ -f "$AEGIS_VM_KERNEL/done" ] || vm_die "AEGIS_VM_KERNEL=$AEGIS_VM_KERNEL is not a built kernel (tools/debug-kernel)"
+		cat "$AEGIS_VM_KERNEL/release"
+		return
+	fi
 	if [ -n "${KVER:-}" ]; then
 		[ -e "/boot/vmlinuz-$KVER" ] || vm_die "KVER=$KVER but /boot/vmlinuz-$KVER does not exist"
 		[ -d "/lib/modules/$KVER" ] || vm_die "KVER=$KVER but /lib/modules/$KVER does not exist"
@@ -41,6 +49,10 @@ vm_kver() {
 # once per kernel into $VM_DIR (about 65 MB). Falls back to the bzImage.
 vm_kernel_image() {
 	local kver=$1 bz out tmp off fmt
+	if [ -n "${AEGIS_VM_KERNEL:-}" ]; then
+		echo "$AEGIS_VM_KERNEL/bzImage"
+		return
+	fi
 	bz=/boot/vmlinuz-$kver
 	out=$VM_DIR/vmlinux-$kver
 	if [ -s "$out" ] && [ "$out" -nt "$bz" ]; then
@@ -70,12 +82,22 @@ vm_kernel_image() {
 	echo "$bz"
 }
 
+# Where the modules of kernel $1 live on the host.
+vm_moddir() {
+	if [ -n "${AEGIS_VM_KERNEL:-}" ]; then
+		echo "$AEGIS_VM_KERNEL/modules/lib/modules/$1"
+	else
+		echo "/lib/modules/$1"
+	fi
+}
+
 # modules.* index files for /lib/modules/<kver> with the extra module $2 in
 # updates/, generated on the host and cached in $VM_DIR/depmod/ by module
 # content (printed: the cache dir). Equivalent to `depmod -a` in the guest,
 # which takes 60-90 s there because it reads all ~4000 modules over 9p.
 vm_depmod() {
-	local kver=$1 ko=$2 key dir base e
+	local kver=$1 ko=$2 key dir base e moddir
+	moddir=$(vm_moddir "$kver")
 	# The index names the file: the same module under another name is
 	# another index.
 	key=$(sha256sum "$ko" | cut -c1-16)-$(basename "$ko" .ko)
@@ -85,7 +107,7 @@ vm_depmod() {
 		base=$(mktemp -d "$VM_DIR/depmod/.base.XXXXXX")
 		# A fake root whose lib/modules/<kver> links to the real inputs.
 		mkdir -p "$base/lib/modules/$kver"
-		for e in /lib/modules/"$kver"/*; do
+		for e in "$moddir"/*; do
 			case ${e##*/} in
 			modules.order | modules.builtin | modules.builtin.modinfo) ;;
 			modules.*) continue ;; # outputs: depmod writes fresh ones
