@@ -372,7 +372,7 @@ int aegis_nl_node_new_doit(struct sk_buff *skb, struct genl_info *info)
 	/* A test-only build (make check-debug's canary) leaves this lock out,
 	 * to prove that the debug kernel's lockdep catches a missing lock.
 	 */
-	if (!IS_ENABLED(AEGIS_TEST_BROKEN_LOCK))
+	if (!IS_ENABLED(CONFIG_AEGISRAY_BROKEN_LOCK))
 		mutex_lock(&aegis->conf_lock);
 	ret = aegis_nl_check_alive(aegis, extack);
 	if (ret)
@@ -402,7 +402,7 @@ int aegis_nl_node_new_doit(struct sk_buff *skb, struct genl_info *info)
 	aegis_node_apply_cfg(node, &cfg);
 
 out_unlock:
-	if (!IS_ENABLED(AEGIS_TEST_BROKEN_LOCK))
+	if (!IS_ENABLED(CONFIG_AEGISRAY_BROKEN_LOCK))
 		mutex_unlock(&aegis->conf_lock);
 	return ret;
 }
