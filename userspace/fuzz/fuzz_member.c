@@ -674,19 +674,7 @@ static void command(const struct wire_mesh_tlv *c)
 
 static void message(const struct wire_mesh_tlv *tlv)
 {
-	union {
-		struct wire_mesh_record_request rreq;
-		struct wire_mesh_digest_summary sum;
-		struct wire_mesh_digest_buckets buckets;
-		struct wire_mesh_digest_entries entries;
-		struct wire_mesh_digest_request dreq;
-		struct wire_mesh_ping ping;
-		struct wire_mesh_ack ack;
-		struct wire_mesh_ping_req preq;
-		struct wire_mesh_suspect sus;
-		struct wire_mesh_object_chunk chunk;
-		struct wire_mesh_object_request oreq;
-	} u;
+	union wire_mesh_body u;
 	const uint8_t *b = tlv->body;
 	size_t len = tlv->len;
 

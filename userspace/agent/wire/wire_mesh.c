@@ -553,25 +553,7 @@ int wire_mesh_parse_relayed_hs(const uint8_t *b, size_t len,
 
 int wire_mesh_check_body(unsigned int type, const uint8_t *b, size_t len)
 {
-	union {
-		struct wire_mesh_record rec;
-		struct wire_mesh_record_request rreq;
-		struct wire_mesh_digest_summary sum;
-		struct wire_mesh_digest_buckets buckets;
-		struct wire_mesh_digest_entries entries;
-		struct wire_mesh_digest_request dreq;
-		struct wire_mesh_ping ping;
-		struct wire_mesh_ack ack;
-		struct wire_mesh_ping_req preq;
-		struct wire_mesh_suspect sus;
-		struct wire_mesh_probe probe;
-		struct wire_mesh_route_update ru;
-		struct wire_mesh_seqno_request sreq;
-		struct wire_mesh_object_chunk chunk;
-		struct wire_mesh_object_request oreq;
-		struct wire_mesh_relayed_hs rhs;
-		uint64_t version;
-	} u;
+	union wire_mesh_body u;
 
 	switch (type) {
 	case WIRE_MESH_NODE_RECORD:
