@@ -11,6 +11,8 @@
  *   aegis-agent ca sign --dir DIR --pubkey FILE --name NAME --ip ADDR...
  *                       [--prefix P]... [--role relay|exit]... [--days N]
  *                       --out FILE
+ *   aegis-agent ca revoke --dir DIR [--id HEX]... [--cert FILE]... [--days N]
+ *                         [--out FILE]
  */
 #include <errno.h>
 #include <getopt.h>
@@ -53,6 +55,9 @@ static void usage(FILE *out)
 		"  ca sign --dir DIR --pubkey FILE --name NAME --ip ADDR [--ip ADDR]\n"
 		"          [--prefix P]... [--role relay|exit]... [--days N] --out FILE\n"
 		"                                       issue a node certificate\n"
+		"  ca revoke --dir DIR [--id HEX]... [--cert FILE]... [--days N]\n"
+		"          [--out FILE]                 add nodes to the revocation list\n"
+		"                                       (DIR/revoked.pem)\n"
 		"  version                              print the version\n"
 		"  help                                 this text\n");
 }

@@ -7,6 +7,7 @@
 #define AGENT_CA_CA_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include <openssl/evp.h>
@@ -37,6 +38,19 @@ int ca_sign(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 int ca_sign_window(EVP_PKEY *ca_key, X509 *ca_cert, EVP_PKEY *subject_pub,
 		   const struct cert_info *req, time_t not_before,
 		   time_t not_after, X509 **out, char *err, size_t errsz);
+
+struct revoke_list;
+
+/*
+ * Issue a revocation list (ca_revoke.c): the ids of @old (NULL: none)
+ * plus @n_add ids at @add (32 bytes each), sorted and without repeats,
+ * version one above @old's (1 without one), issued @now, next update
+ * @days later, signed by @ca_key. *@out (malloc'ed, *@out_len bytes) is
+ * the list as trust/revoke.h reads it. 0 or -errno with @err set.
+ */
+int ca_revoke(EVP_PKEY *ca_key, X509 *ca_cert, const struct revoke_list *old,
+	      const uint8_t *add, size_t n_add, unsigned int days, time_t now,
+	      uint8_t **out, size_t *out_len, char *err, size_t errsz);
 
 /* CA private key (0600 enforced like identity_load). */
 int ca_load_key(const char *path, EVP_PKEY **out, char *err, size_t errsz);

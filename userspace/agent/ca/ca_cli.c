@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * `aegis-agent ca init` and `aegis-agent ca sign`: the network CA's
- * command line, on top of ca.c. The daemon never runs this.
+ * `aegis-agent ca init`, `ca sign` and `ca revoke`: the network CA's
+ * command line, on top of ca.c and ca_revoke.c. The daemon never runs
+ * this.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -17,6 +18,7 @@
 #include "netaddr.h"
 #include "trust/cert.h"
 #include "trust/identity.h"
+#include "trust/revoke.h"
 
 static void ca_paths(const char *dir, char *key, char *crt)
 {
@@ -198,12 +200,138 @@ out:
 	return ret;
 }
 
+#define REVOKE_DEFAULT_DAYS	30
+#define REVOKE_MAX_ARGS		256
+
+/* The node id a certificate file certifies (it need not be valid now). */
+static int cert_file_id(const char *path, uint8_t *id)
+{
+	struct cert_info info;
+	char err[ERR_SIZE];
+	X509 *cert = NULL;
+
+	if (cert_load_pem(path, &cert, err, sizeof(err)))
+		return cli_fail("ca revoke: %s", err);
+	memset(&info, 0, sizeof(info));
+	if (cert_read_info(cert, &info)) {
+		X509_free(cert);
+		return cli_fail("ca revoke: %s: not a node certificate", path);
+	}
+	memcpy(id, info.node_id, AEGIS_NODE_ID_LEN);
+	X509_free(cert);
+	return 0;
+}
+
+static int cmd_ca_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "cert", required_argument, NULL, 'c' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char key[PATH_MAX], crt[PATH_MAX], def_out[PATH_MAX], err[ERR_SIZE];
+	const char *dir = NULL, *out = NULL;
+	uint32_t days = REVOKE_DEFAULT_DAYS;
+	struct revoke_list old = { 0 }, now_list = { 0 };
+	uint8_t *add = NULL, *list = NULL;
+	EVP_PKEY *ca_key = NULL;
+	size_t n_add = 0, len = 0;
+	X509 *ca = NULL;
+	int c, ret = 1;
+
+	add = calloc(REVOKE_MAX_ARGS, AEGIS_NODE_ID_LEN);
+	if (!add)
+		return 1;
+	while ((c = getopt_long(argc, argv, "d:i:c:D:o:", opts, NULL)) != -1) {
+		uint8_t *slot = add + n_add * AEGIS_NODE_ID_LEN;
+
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'i':
+		case 'c':
+			if (n_add >= REVOKE_MAX_ARGS) {
+				cli_fail("ca revoke: at most %d --id and --cert at once",
+					 REVOKE_MAX_ARGS);
+				goto out;
+			}
+			if (c == 'i' && aegis_node_id_parse(optarg, slot)) {
+				cli_fail("ca revoke: --id '%s' is not a node id (64 hex digits)",
+					 optarg);
+				goto out;
+			}
+			if (c == 'c' && cert_file_id(optarg, slot))
+				goto out;
+			n_add++;
+			break;
+		case 'D':
+			if (cli_parse_uint("--days", optarg, 3650, &days))
+				goto out;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			goto out;
+		}
+	}
+	if (!dir) {
+		cli_fail("ca revoke: --dir DIR is required");
+		goto out;
+	}
+	if (!days) {
+		cli_fail("ca revoke: --days must be at least 1");
+		goto out;
+	}
+	ca_paths(dir, key, crt);
+	if (!out) {
+		snprintf(def_out, sizeof(def_out), "%s/revoked.pem", dir);
+		out = def_out;
+	}
+	if (ca_load_key(key, &ca_key, err, sizeof(err)) ||
+	    cert_load_pem(crt, &ca, err, sizeof(err))) {
+		cli_fail("%s", err);
+		goto out;
+	}
+	/* The list grows: start from the one there is, if any. */
+	if (access(out, F_OK) == 0 &&
+	    revoke_load(out, ca, &old, err, sizeof(err))) {
+		cli_fail("ca revoke: %s (move it away to start a new list)", err);
+		goto out;
+	}
+	if (ca_revoke(ca_key, ca, old.bytes ? &old : NULL, add, n_add, days,
+		      time(NULL), &list, &len, err, sizeof(err)) ||
+	    revoke_parse(list, len, ca, &now_list, err, sizeof(err)) ||
+	    revoke_save(out, list, len, err, sizeof(err))) {
+		cli_fail("%s", err);
+		goto out;
+	}
+	printf("revocation list version %llu: %u node%s revoked, next update in %u days: %s\n",
+	       (unsigned long long)now_list.crl.version, now_list.crl.n,
+	       now_list.crl.n == 1 ? "" : "s", days, out);
+	ret = 0;
+out:
+	revoke_free(&old);
+	revoke_free(&now_list);
+	free(list);
+	free(add);
+	X509_free(ca);
+	EVP_PKEY_free(ca_key);
+	return ret;
+}
+
 int ca_cli_main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "init"))
 		return cmd_ca_init(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "sign"))
 		return cmd_ca_sign(argc - 1, argv + 1);
-	return cli_fail("usage: aegis-agent ca init|sign ...");
+	if (argc >= 2 && !strcmp(argv[1], "revoke"))
+		return cmd_ca_revoke(argc - 1, argv + 1);
+	return cli_fail("usage: aegis-agent ca init|sign|revoke ...");
 }
 

@@ -873,6 +873,7 @@ static const struct cfg_key keys[] = {
 	{ "ca_file", parse_path, F(ca_file), .required = true, .expect = E_PATH },
 	{ "cert_file", parse_path, F(cert_file), .required = true, .expect = E_PATH },
 	{ "key_file", parse_path, F(key_file), .required = true, .expect = E_PATH },
+	{ "revocation_file", parse_path, F(revocation_file), .expect = E_PATH },
 	{ "rekey_interval", parse_uint, F(rekey_interval),
 	  .min = CFG_MIN_REKEY, .max = CFG_MAX_REKEY,
 	  .expect = "seconds from " STR(CFG_MIN_REKEY) " to " STR(CFG_MAX_REKEY) },
@@ -984,7 +985,8 @@ static const struct cfg_alias node_keys[] = {
 
 static const struct cfg_alias trust_keys[] = {
 	{ "ca_file", "ca_file" }, { "cert_file", "cert_file" },
-	{ "key_file", "key_file" }, { NULL, NULL },
+	{ "key_file", "key_file" }, { "revocation_file", "revocation_file" },
+	{ NULL, NULL },
 };
 
 static const struct cfg_alias transport_keys[] = {

@@ -71,6 +71,7 @@ struct agent_config {
 	char ca_file[PATH_MAX];		/* required */
 	char cert_file[PATH_MAX];	/* required */
 	char key_file[PATH_MAX];	/* required */
+	char revocation_file[PATH_MAX];	/* optional: the CA's revocation list */
 
 	uint32_t rekey_interval;	/* seconds, default 3600, 2..86400 */
 	uint8_t cipher;			/* enum aegis_cipher, default AES_GCM */

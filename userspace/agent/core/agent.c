@@ -315,6 +315,7 @@ static void free_agent(struct agent *a)
 	OPENSSL_free(a->cert_der);
 	X509_free(a->cert);
 	X509_free(a->ca);
+	revoke_free(&a->revoked);
 	identity_free(&a->id);
 	OPENSSL_cleanse(a, sizeof(*a));
 	free(a);
@@ -352,7 +353,8 @@ int agent_run(const char *config_path, int log_override)
 		log_err("out of memory, or the resolver failed to start");
 		goto out;
 	}
-	if (load_credentials(a) || udp_open(a) || setup_kernel(a) ||
+	if (load_credentials(a) || revocation_reload(a, &a->cfg) ||
+	    udp_open(a) || setup_kernel(a) ||
 	    open_fib(a) || loop_init(a) || control_open(a) ||
 	    cookie_gate_init(&a->gate, clock_wall_ns()) || setup_loop(a))
 		goto out;

@@ -72,6 +72,7 @@ struct agent {
 	size_t cert_len;
 	struct cert_info me;		/* our own certificate */
 	struct hs_local hs;
+	struct revoke_list revoked;	/* the CA's list; empty: none */
 
 	struct kernel k;
 	struct fib *fib;
@@ -111,6 +112,7 @@ int agent_run(const char *config_path, int log_override);
 
 /* core/reload.c: SIGHUP. */
 void reload_config(struct agent *a);
+int revocation_reload(struct agent *a, const struct agent_config *cfg);
 
 
 #endif /* AGENT_CORE_AGENT_H */

@@ -6,11 +6,15 @@
  * rekey interval, cipher, keepalives, advertised routes, static peers,
  * max_peers for new peers) take effect at once.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/agent.h"
 #include "core/log.h"
+#include "session/session.h"
+#include "trust/revoke.h"
 
 void agent_print_config_notes(const struct agent_config *cfg);
 
@@ -29,6 +33,43 @@ static int find_static(const struct agent_config *cfg, const struct cfg_peer *sp
 		    cfg->static_peers[i].port == sp->port)
 			return (int)i;
 	return -1;
+}
+
+/*
+ * Load @cfg's revocation_file, if any, and put it in force (session.c
+ * ends the sessions it revokes). No file named: no list. A file that does
+ * not load leaves the list in force as it was. 0 or -errno.
+ */
+int revocation_reload(struct agent *a, const struct agent_config *cfg)
+{
+	struct revoke_list next = { 0 };
+	char err[512];
+	unsigned int ended;
+
+	if (cfg->revocation_file[0] &&
+	    revoke_load(cfg->revocation_file, a->ca, &next, err, sizeof(err))) {
+		log_err("%s", err);
+		return -EINVAL;
+	}
+	if (next.bytes && next.crl.next_update < (uint64_t)time(NULL))
+		log_warn("%s: the revocation list's next update is past: get a new one from the CA (it stays in force)",
+			 cfg->revocation_file);
+	if (next.bytes && a->revoked.bytes &&
+	    next.crl.version < a->revoked.crl.version) {
+		log_err("%s: version %llu is older than the list in force (%llu): refused",
+			cfg->revocation_file, (unsigned long long)next.crl.version,
+			(unsigned long long)a->revoked.crl.version);
+		revoke_free(&next);
+		return -EINVAL;
+	}
+	if (next.bytes)
+		log_info("revocation list version %llu: %u node%s revoked",
+			 (unsigned long long)next.crl.version, next.crl.n,
+			 next.crl.n == 1 ? "" : "s");
+	ended = session_revoke(a, &next);
+	if (ended)
+		log_info("revocation: %u session%s ended", ended, ended == 1 ? "" : "s");
+	return 0;
 }
 
 void reload_config(struct agent *a)
@@ -68,6 +109,11 @@ void reload_config(struct agent *a)
 			return;
 		}
 	}
+
+	/* The revocation list: read again (it may have changed in place). */
+	if (revocation_reload(a, next))
+		log_err("reload: keeping the revocation list in force (version %llu)",
+			(unsigned long long)a->revoked.crl.version);
 
 	/* Static peers: keep sessions, re-index, add new ones. */
 	for (i = 0; i < cur->n_peers; i++) {

@@ -55,6 +55,7 @@ static const char *const refusal_names[HS_STATUS_MAX] = {
 	[HS_CERT_EXPIRED] = "expired_cert",
 	[HS_CERT_ID_MISMATCH] = "id_mismatch",
 	[HS_CERT_BAD] = "bad_cert",
+	[HS_CERT_REVOKED] = "revoked",
 	[HS_BAD_SIGNATURE] = "bad_signature",
 	[HS_ROUTE_NOT_ALLOWED] = "route_not_allowed",
 	[HS_NO_MATCH] = "no_match",
@@ -236,6 +237,9 @@ static void status_counters(struct agent *a, struct aegis_json *j)
 	aegis_json_kv_u64(j, "peers", a->peers.count);
 	aegis_json_kv_u64(j, "timers", timer_count(&a->timers));
 	aegis_json_kv_u64(j, "dns_pending", resolve_pending(&a->resolver));
+	/* The CA's revocation list in force (0 and 0: none). */
+	aegis_json_kv_u64(j, "revocation_version", a->revoked.crl.version);
+	aegis_json_kv_u64(j, "revoked_nodes", a->revoked.crl.n);
 	aegis_json_key(j, "refused");
 	aegis_json_object_begin(j);
 	for (i = 1; i < HS_STATUS_MAX; i++)

@@ -283,6 +283,12 @@ static void render_counters(struct reader *r, struct json_object *doc,
 	limited = get_u64(r, c, "counters", "rate_limited");
 	fprintf(out, "cookies sent %" PRIu64 ", rate limited %" PRIu64 ", garbage %" PRIu64 "\n",
 		cookies, limited, get_u64(r, c, "counters", "garbage"));
+	/* Older agents do not say: nothing printed then. */
+	if (json_object_object_get_ex(c, "revocation_version", NULL) &&
+	    get_u64(r, c, "counters", "revocation_version"))
+		fprintf(out, "revocation list version %" PRIu64 ", %" PRIu64 " node(s) revoked\n",
+			get_u64(r, c, "counters", "revocation_version"),
+			get_u64(r, c, "counters", "revoked_nodes"));
 }
 
 /* Parse doc: one JSON value and nothing after it but white space. */

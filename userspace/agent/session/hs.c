@@ -54,6 +54,8 @@ const char *hs_status_str(enum hs_status st)
 		return "certificate node id mismatch";
 	case HS_CERT_BAD:
 		return "malformed certificate or unacceptable key";
+	case HS_CERT_REVOKED:
+		return "certificate revoked by the network CA";
 	case HS_BAD_SIGNATURE:
 		return "bad signature";
 	case HS_ROUTE_NOT_ALLOWED:
@@ -523,6 +525,8 @@ enum hs_status hs_init_verify(const struct hs_local *me,
 		return HS_CERT_BAD;
 	ret = hs_status_from_cert(cert_verify(me->ca, cert, now, NULL,
 					      &peer->cert));
+	if (ret == HS_OK && revoke_contains(me->revoked, peer->cert.node_id))
+		ret = HS_CERT_REVOKED;
 	if (ret != HS_OK)
 		goto out;
 	pub = X509_get0_pubkey(cert);
@@ -698,6 +702,8 @@ enum hs_status hs_resp_consume(const struct hs_local *me,
 		return HS_CERT_BAD;
 	ret = hs_status_from_cert(cert_verify(me->ca, cert, now,
 					      st->responder_id, &peer->cert));
+	if (ret == HS_OK && revoke_contains(me->revoked, peer->cert.node_id))
+		ret = HS_CERT_REVOKED;
 	if (ret != HS_OK)
 		goto err_cert;
 

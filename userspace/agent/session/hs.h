@@ -32,6 +32,7 @@
 #include <linux/aegisray.h>
 
 #include "trust/cert.h"
+#include "trust/revoke.h"
 #include "wire/wire.h"
 
 #define HS_KDF_INFO	"aegisray v1 session"
@@ -47,6 +48,7 @@ enum hs_status {
 	HS_CERT_EXPIRED,	/* expired or not yet valid */
 	HS_CERT_ID_MISMATCH,
 	HS_CERT_BAD,		/* malformed certificate, bad key */
+	HS_CERT_REVOKED,	/* on the CA's revocation list */
 	HS_BAD_SIGNATURE,
 	HS_ROUTE_NOT_ALLOWED,	/* a route outside the certificate */
 	HS_NO_MATCH,		/* RESP/CONFIRM for nothing in flight */
@@ -65,6 +67,7 @@ struct hs_local {
 	const uint8_t *cert_der;
 	size_t cert_len;
 	X509 *ca;			/* the network CA */
+	const struct revoke_list *revoked;	/* NULL: none */
 	uint8_t cipher_pref;		/* enum aegis_cipher */
 	const struct aegis_prefix *routes;	/* advertised */
 	unsigned int n_routes;

@@ -687,6 +687,10 @@ static void on_hello(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	if (!memcmp(info.node_id, a->id.node_id, AEGIS_NODE_ID_LEN))
 		return;		/* a static peer entry that is ourselves */
+	if (revoke_contains(&a->revoked, info.node_id)) {
+		refuse(a, HS_CERT_REVOKED, "hello", src, info.name);
+		return;
+	}
 
 	p = static_at(a, src);
 	if (!p) {
@@ -990,4 +994,27 @@ void session_teardown(struct agent *a, struct peer *p)
 	p->lookup = NULL;
 	stop_pending(a, p);
 	stop_confirm(a, p);
+}
+
+unsigned int session_revoke(struct agent *a, struct revoke_list *next)
+{
+	char name[AEGIS_NODE_ID_SHORT_SIZE];
+	struct peer *p, *n;
+	unsigned int ended = 0;
+
+	revoke_free(&a->revoked);
+	a->revoked = *next;
+	memset(next, 0, sizeof(*next));
+	a->hs.revoked = &a->revoked;
+	for (p = peer_first(&a->peers); p; p = n) {
+		n = peer_next(p);
+		if (!p->has_id || !revoke_contains(&a->revoked, p->id))
+			continue;
+		log_warn("peer %s (%s) is revoked by the CA: session ended",
+			 p->cert.name, aegis_node_id_short(p->id, name));
+		session_teardown(a, p);
+		peer_free(&a->peers, p);
+		ended++;
+	}
+	return ended;
 }

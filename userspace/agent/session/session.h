@@ -42,4 +42,13 @@ int session_probe(struct agent *a, struct peer *p);
 /* Take back what the kernel holds for p and stop its handshakes. */
 void session_teardown(struct agent *a, struct peer *p);
 
+/*
+ * Take @next (moved: it is left empty) as the revocation list the
+ * handshakes check, and end the sessions of every peer it revokes and
+ * forget the peers. A static peer comes back from the config (reload.c,
+ * agent.c) and tries again, and its handshakes are refused. Returns how
+ * many peers it ended.
+ */
+unsigned int session_revoke(struct agent *a, struct revoke_list *next);
+
 #endif /* AGENT_SESSION_SESSION_H */
