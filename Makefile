@@ -62,7 +62,7 @@ BINS := $(B)/bin/aegis-agent $(B)/bin/aegisctl $(B)/bin/nlprobe $(B)/bin/udpprob
 TESTS := $(patsubst userspace/tests/%.c,$(B)/tests/%,$(TEST_SRC))
 
 .PHONY: all module module-debug module-clean userspace tests lint check demo bench profile \
-	install uninstall clean deps selftests unit dkms-check
+	install uninstall clean deps selftests unit dkms-check check-debug debug-kernel soak
 
 all: module userspace
 
@@ -153,6 +153,17 @@ dkms-check:
 check:
 	@tools/check
 
+# The debug-kernel lane (docs/testing.md): lockdep, KASAN, UBSAN, kmemleak.
+check-debug: all
+	@tools/check-debug
+
+debug-kernel:
+	@tools/debug-kernel
+
+# One hour of mixed load on the debug kernel (AEGIS_SOAK_SECONDS to change).
+soak: all
+	@tools/soak
+
 demo:
 	@tools/demo
 
@@ -187,3 +198,6 @@ clean: module-clean
 	rm -rf $(B)
 
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+
+# libFuzzer targets: make fuzz, fuzz-smoke (userspace/fuzz/README.md).
+include userspace/fuzz/fuzz.mk

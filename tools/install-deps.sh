@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Install the Debian 12 packages that building, testing and demoing AegisRay need.
+# Install the Debian 12 packages that building, testing and demoing AegisRay need
+# (clang: the fuzzers; linux-source-6.1 and its build tools: the debug kernel).
 # Idempotent: packages already present are not touched, and apt-get is only
 # run when something is missing.
 set -euo pipefail
@@ -14,6 +15,8 @@ PKGS=(
 	libjson-c-dev
 	libcmocka-dev dkms sparse cppcheck shellcheck openssl procps
 	gnuplot-nox python3 python3-cryptography
+	clang libclang-rt-14-dev
+	linux-source-6.1 bc bison flex libelf-dev xz-utils lz4
 )
 
 missing=()
