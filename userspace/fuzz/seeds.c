@@ -43,6 +43,7 @@
 #include "session/cookie.h"
 #include "session/hs.h"
 #include "trust/identity.h"
+#include "trust/revoke.h"
 #include "wire/wire.h"
 #include "wire/wire_mesh.h"
 
@@ -1472,6 +1473,32 @@ static void seeds_nl(void)
 	seed("prefix-add-ok", d.b, d.n);
 }
 
+/* fuzz_revoke: lists as the CA issues them (ca/ca_revoke.c). */
+static void seeds_revoke(void)
+{
+	uint8_t crl[1024], add[2 * ID], *b = NULL, *b2 = NULL;
+	struct revoke_list first;
+	size_t crl_len, n, n2;
+	char err[256];
+
+	crl_len = make_crl(crl, sizeof(crl));
+	target("fuzz_revoke");
+	seed_flags("crl", 0x00, crl, crl_len);
+	seed_flags("crl-resign", 0x01, crl, crl_len);
+	MUST(!ca_revoke(fx.ca_key, fx.ca, NULL, NULL, 0, 30, fx.now, &b, &n,
+			err, sizeof(err)));
+	seed_flags("empty", 0x00, b, n);
+	memcpy(add, fx.alpha.id, ID);
+	memcpy(add + ID, fx.bravo.id, ID);
+	MUST(!revoke_parse(b, n, fx.ca, &first, err, sizeof(err)));
+	MUST(!ca_revoke(fx.ca_key, fx.ca, &first, add, 2, 7, fx.now, &b2, &n2,
+			err, sizeof(err)));
+	seed_flags("grown", 0x00, b2, n2);
+	revoke_free(&first);
+	free(b);
+	free(b2);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096], err[512];
@@ -1495,6 +1522,7 @@ int main(int argc, char **argv)
 	seeds_cert();
 	seeds_config(argc > 3 ? argv[3] : "configs/templates");
 	seeds_mesh();
+	seeds_revoke();
 	seeds_nl();
 	printf("seeds: %u files in %s\n", n_files, corpus_dir);
 	return 0;
