@@ -200,4 +200,5 @@ clean: module-clean
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
 
 # libFuzzer targets: make fuzz, fuzz-smoke (userspace/fuzz/README.md).
-include userspace/fuzz/fuzz.mk
+# The DKMS source tree carries only the module, so this is optional.
+-include userspace/fuzz/fuzz.mk

@@ -65,7 +65,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct revoke_list l;
 	size_t len, i;
 	char err[256];
-	int j;
 
 	if (!size)
 		return 0;
@@ -92,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  WIRE_MESH_ID_LEN) < 0);
 	}
 	if (l.crl.n) {
+		int j;
+
 		/* The last id plus one (with carry): not on the list. */
 		memcpy(next, l.crl.ids + (l.crl.n - 1) * WIRE_MESH_ID_LEN,
 		       WIRE_MESH_ID_LEN);
