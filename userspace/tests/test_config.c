@@ -247,7 +247,8 @@ static void test_sections(void **state)
 		"    - gw.example.net:443\n"
 		"    - \"198.51.100.2:51820\"\n"
 		"    - \"[2001:db8::2]:4433\"\n"
-		"  max: 500\n";
+		"  max: 500\n"
+		"mesh: {auto_discovery: off}\n";
 	struct agent_config *flat = new_cfg(), *cfg = new_cfg();
 	char err[256];
 	unsigned int i;
@@ -346,8 +347,7 @@ static void test_unsupported(void **state)
 		"load_balancing: true\n";
 	static const char *const want[] = {
 		"use_tls (line 5)", "stealth_mode (line 6)",
-		"stealth_domains (line 7)", "coordinators (line 8)",
-		"auto_discovery (line 10)", "stun_servers (line 11)",
+		"stealth_domains (line 7)", "stun_servers (line 11)",
 		"turn_servers (line 12)", "upnp_enabled (line 13)",
 		"dns_servers (line 14)", "allowed_ips (line 15)",
 		"excluded_routes (line 16)", "default_route (line 17)",

@@ -41,7 +41,9 @@ static const char okm_vector[] =
 	"d14b66a5daac4ed900b3556660031ecb8c76f5d38d3f04dec58be79a8b1a2850"
 	"e7ccd4030470421e005aaff80758d4a9b4cff1f13a5f6335bc432530cc155035"
 	"ec483bd31e7a70e0abb1aebe1d98d25b3e1f9996f1e594f945d6dd9159e23073"
-	"cb3c2e79958c6c5e34e394662d";
+	"cb3c2e79958c6c5e34e394662d719f4dd5405b1a1abfb08083e4f33912de574d"
+	"f7d108d7ab65496c824ecf23807c69e2a17fb2c61969f8609458782bc37b5cc0"
+	"08baadc452493b6e4f7bfa25480245403a80a49339";
 
 struct node {
 	EVP_PKEY *key;
@@ -260,6 +262,11 @@ static void check_layout(const struct hs_keys *k, const uint8_t *okm,
 	assert_memory_equal(k->dec_salt, (initiator ? r2i : i2r) + 32, 4);
 	assert_memory_equal(k->confirm_key, okm + 72, 32);
 	assert_int_equal(k->key_id, okm[104] & 7);
+	/* The mesh channel's keys (chan/), after 4 spare bytes. */
+	assert_memory_equal(k->mesh_enc_key, okm + (initiator ? 109 : 145), 32);
+	assert_memory_equal(k->mesh_enc_salt, okm + (initiator ? 141 : 177), 4);
+	assert_memory_equal(k->mesh_dec_key, okm + (initiator ? 145 : 109), 32);
+	assert_memory_equal(k->mesh_dec_salt, okm + (initiator ? 177 : 141), 4);
 }
 
 static void sha256_two(const uint8_t *a, size_t alen, const uint8_t *b,

@@ -898,13 +898,18 @@ static const struct cfg_key keys[] = {
 	  .expect = "a list of HOST:PORT, IPv6 as [ADDR]:PORT" },
 	{ "max_peers", parse_uint, F(max_peers), .min = 1, .max = CFG_MAX_MAX_PEERS,
 	  .expect = "the most peers held at once, 1 to " STR(CFG_MAX_MAX_PEERS) },
+	/* Bootstrap members: static peers by another name (no server). */
+	{ "coordinators", parse_peers,
+	  .expect = "a list of HOST:PORT, IPv6 as [ADDR]:PORT" },
+	{ "auto_discovery", parse_bool, F(auto_discovery), .expect = E_BOOL },
+	{ "max_neighbors", parse_uint, F(max_neighbors), .min = 1,
+	  .max = CFG_MAX_MAX_NEIGH,
+	  .expect = "the most mesh neighbours besides static peers, 1 to " STR(CFG_MAX_MAX_NEIGH) },
 
 	/* Not supported yet: reported when set to anything but the inert value. */
 	{ "use_tls", inert_bool, .expect = E_BOOL },
 	{ "stealth_mode", inert_bool, .expect = E_BOOL },
 	{ "stealth_domains", inert_strings, .expect = E_STRINGS },
-	{ "coordinators", inert_strings, .expect = E_STRINGS },
-	{ "auto_discovery", inert_bool, .expect = E_BOOL },
 	{ "stun_servers", inert_strings, .expect = E_STRINGS },
 	{ "turn_servers", inert_strings, .expect = E_STRINGS },
 	{ "upnp_enabled", inert_bool, .expect = E_BOOL },
@@ -1000,7 +1005,13 @@ static const struct cfg_alias session_keys[] = {
 };
 
 static const struct cfg_alias peers_keys[] = {
-	{ "static", "static_peers" }, { "max", "max_peers" }, { NULL, NULL },
+	{ "static", "static_peers" }, { "max", "max_peers" },
+	{ "bootstrap", "coordinators" }, { NULL, NULL },
+};
+
+static const struct cfg_alias mesh_keys[] = {
+	{ "auto_discovery", "auto_discovery" },
+	{ "max_neighbors", "max_neighbors" }, { NULL, NULL },
 };
 
 static const struct cfg_alias routes_keys[] = {
@@ -1023,6 +1034,7 @@ static const struct cfg_section sections[] = {
 	{ "transport", transport_keys },
 	{ "session", session_keys },
 	{ "peers", peers_keys },
+	{ "mesh", mesh_keys },
 	{ "routes", routes_keys },
 	{ "interface", interface_keys },
 	{ "control", control_keys },
@@ -1273,6 +1285,8 @@ void config_defaults(struct agent_config *cfg)
 	cfg->mtu = CFG_DEFAULT_MTU;
 	cfg->keepalive = CFG_DEFAULT_KEEPALIVE;
 	cfg->max_peers = CFG_DEFAULT_MAX_PEERS;
+	cfg->auto_discovery = true;
+	cfg->max_neighbors = CFG_DEFAULT_MAX_NEIGH;
 	cfg->persistent_keepalive = 0;
 	cfg->accept_routes = true;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",

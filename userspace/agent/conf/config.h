@@ -44,6 +44,8 @@
 #define CFG_MAX_REKEY		86400
 #define CFG_DEFAULT_KEEPALIVE	25
 #define CFG_DEFAULT_MAX_PEERS	16384
+#define CFG_DEFAULT_MAX_NEIGH	16
+#define CFG_MAX_MAX_NEIGH	1024
 #define CFG_MAX_MAX_PEERS	1000000
 #define CFG_DEFAULT_IFNAME	"aegis0"
 #define CFG_DEFAULT_CIDR4	"100.64.0.0/16"
@@ -85,9 +87,13 @@ struct agent_config {
 	unsigned int n_advertise;
 	struct aegis_prefix advertise_routes[CFG_MAX_ROUTES];
 
-	unsigned int n_peers;
+	unsigned int n_peers;		/* static_peers, then coordinators */
 	struct cfg_peer static_peers[CFG_MAX_PEERS];
 	uint32_t max_peers;		/* peer table limit, default 16384 */
+
+	/* The mesh (mesh/): gossip membership and neighbour selection. */
+	bool auto_discovery;		/* default true */
+	uint32_t max_neighbors;		/* default 16, 1..1024 */
 
 	char control_socket[PATH_MAX];	/* default /run/aegisray/agent.sock */
 

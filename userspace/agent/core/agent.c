@@ -24,6 +24,7 @@
 #include "ctl/control.h"
 #include "fib/fib.h"
 #include "hex.h"
+#include "mesh/mesh.h"
 #include "transport/udp.h"
 
 /* How often the agent checks that its device still exists. */
@@ -278,6 +279,7 @@ static int setup_loop(struct agent *a)
 /* Undo what we did to the system, in reverse order. */
 static void shutdown_agent(struct agent *a)
 {
+	mesh_stop(a);
 	if (kernel_dev_exists(&a->k)) {
 		struct peer *p;
 
@@ -300,6 +302,7 @@ static void shutdown_agent(struct agent *a)
 static void free_agent(struct agent *a)
 {
 	control_close(a);
+	mesh_free(a);
 	peer_table_free(&a->peers);
 	resolve_free(&a->resolver);
 	if (a->epoll_fd >= 0)
@@ -355,14 +358,16 @@ int agent_run(const char *config_path, int log_override)
 	}
 	if (load_credentials(a) || revocation_reload(a, &a->cfg) ||
 	    udp_open(a) || setup_kernel(a) ||
-	    open_fib(a) || loop_init(a) || control_open(a) ||
+	    open_fib(a) || mesh_init(a) || loop_init(a) || control_open(a) ||
 	    cookie_gate_init(&a->gate, clock_wall_ns()) || setup_loop(a))
 		goto out;
 
 	add_static_peers(a);
-	log_info("node %s (%s) in network %s, %u static peer(s)",
+	mesh_start(a);
+	log_info("node %s (%s) in network %s, %u static peer(s), discovery %s",
 		 a->cfg.node_name, aegis_node_id_format(a->id.node_id, id),
-		 a->me.network, a->cfg.n_peers);
+		 a->me.network, a->cfg.n_peers,
+		 a->cfg.auto_discovery ? "on" : "off");
 	loop_run(a);
 	ret = a->exit_code;
 out:

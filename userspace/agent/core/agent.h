@@ -43,6 +43,7 @@
 struct epoll_event;
 struct ctl_server;
 struct fib;
+struct mesh;
 
 /* Counters of refusals and events, by reason (status shows them). */
 struct agent_stats {
@@ -76,6 +77,7 @@ struct agent {
 
 	struct kernel k;
 	struct fib *fib;
+	struct mesh *mesh;		/* mesh/: gossip, neighbours */
 	int udp_fd;
 	uint16_t port;
 	int epoll_fd;

@@ -13,6 +13,7 @@
 
 #include "core/agent.h"
 #include "core/log.h"
+#include "mesh/mesh.h"
 #include "session/session.h"
 #include "trust/revoke.h"
 
@@ -69,6 +70,7 @@ int revocation_reload(struct agent *a, const struct agent_config *cfg)
 	ended = session_revoke(a, &next);
 	if (ended)
 		log_info("revocation: %u session%s ended", ended, ended == 1 ? "" : "s");
+	mesh_gossip_crl_changed(a);
 	return 0;
 }
 

@@ -131,10 +131,14 @@ int peer_table_init(struct peer_table *t, size_t limit,
 	memset(t, 0, sizeof(*t));
 	t->limit = limit;
 	t->timers = timers;
-	if (set_init(&t->ids) || set_init(&t->inits) || set_init(&t->pendings)) {
+	if (set_init(&t->ids) || set_init(&t->inits) ||
+	    set_init(&t->pendings) || set_init(&t->chans[0]) ||
+	    set_init(&t->chans[1])) {
 		free(t->ids.v);
 		free(t->inits.v);
 		free(t->pendings.v);
+		free(t->chans[0].v);
+		free(t->chans[1].v);
 		return -ENOMEM;
 	}
 	return 0;
@@ -147,6 +151,8 @@ void peer_table_free(struct peer_table *t)
 	free(t->ids.v);
 	free(t->inits.v);
 	free(t->pendings.v);
+	free(t->chans[0].v);
+	free(t->chans[1].v);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -184,6 +190,8 @@ void peer_free(struct peer_table *t, struct peer *p)
 	peer_reset_init(t, p);
 	set_del(&t->ids, &p->by_id);
 	set_del(&t->pendings, &p->by_pending);
+	set_del(&t->chans[0], &p->by_chan[0]);
+	set_del(&t->chans[1], &p->by_chan[1]);
 	peer_set_static(t, p, -1);
 	timer_cancel(t->timers, &p->t_retry);
 	timer_cancel(t->timers, &p->t_init);
@@ -231,6 +239,18 @@ int peer_set_pending_index(struct peer_table *t, struct peer *p,
 	if (index)
 		set_add(&t->pendings, &p->by_pending, index);
 	return 0;
+}
+
+void peer_index_chans(struct peer_table *t, struct peer *p)
+{
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		set_del(&t->chans[i], &p->by_chan[i]);
+		if (p->chan[i].valid && p->chan[i].rx_index)
+			set_add(&t->chans[i], &p->by_chan[i],
+				p->chan[i].rx_index);
+	}
 }
 
 void peer_set_static(struct peer_table *t, struct peer *p, int cfg_idx)
@@ -287,6 +307,27 @@ struct peer *peer_find_pending_index(struct peer_table *t, uint64_t index)
 	struct peer_link *l = set_find(t, &t->pendings, index);
 
 	return l ? link_peer(l, by_pending) : NULL;
+}
+
+struct peer *peer_find_chan(struct peer_table *t, uint64_t index,
+			    struct chan_keys **keys)
+{
+	struct peer_link *l = set_find(t, &t->chans[0], index);
+	struct peer *p;
+
+	if (l) {
+		p = link_peer(l, by_chan[0]);
+		*keys = &p->chan[0];
+		return p;
+	}
+	l = set_find(t, &t->chans[1], index);
+	if (l) {
+		p = link_peer(l, by_chan[1]);
+		*keys = &p->chan[1];
+		return p;
+	}
+	*keys = NULL;
+	return NULL;
 }
 
 struct peer *peer_find_static(struct peer_table *t, int cfg_idx)

@@ -9,7 +9,9 @@
  * depend on the number of peers:
  *   - by node id (peers whose identity we know);
  *   - by our handshake index of the INIT in flight (RESP and COOKIE name it);
- *   - by our index of the key awaiting CONFIRM (CONFIRM names it).
+ *   - by our index of the key awaiting CONFIRM (CONFIRM names it);
+ *   - by the rx index of each mesh channel key generation it holds (a
+ *     MESH packet's DCID names it).
  * Node ids are SHA-256 hashes of keys the network CA certified and indices
  * are our own random numbers, so the first bytes hash well and an outsider
  * cannot aim at one bucket.
@@ -30,11 +32,13 @@
 
 #include "conf/config.h"
 #include "core/timer.h"
+#include "chan/chan.h"
 #include "session/hs.h"
 #include "trust/cert.h"
 #include "wire/wire.h"
 
 struct agent;
+struct mesh_link;
 struct resolve_query;
 
 /* Retry of handshakes to peers that do not answer: 1, 2, 4 ... 30 s. */
@@ -61,6 +65,7 @@ struct peer {
 	/* The table's bookkeeping (peer.c only). */
 	struct peer *all_prev, *all_next;
 	struct peer_link by_id, by_init, by_pending;
+	struct peer_link by_chan[2];
 
 	enum peer_state state;
 	bool has_id;
@@ -104,6 +109,15 @@ struct peer {
 	bool old_key;
 	uint64_t old_since_ms;
 
+	/*
+	 * Mesh channel keys (chan/chan.h), one per key generation:
+	 * chan[PEER_CHAN_CUR] is what we send with; chan[PEER_CHAN_ALT] is
+	 * the responder's next one (awaiting CONFIRM) or the previous one
+	 * (in its grace). session.c changes them, then peer_index_chans().
+	 */
+	struct chan_keys chan[2];
+	struct mesh_link *mesh;		/* mesh/: its state for this peer */
+
 	/* What it advertised (with its mesh IPs), for the fib and status. */
 	struct wire_routes routes;
 	bool routes_known;
@@ -121,6 +135,9 @@ struct peer {
 	struct agent *agent;		/* for the timer callbacks */
 };
 
+#define PEER_CHAN_CUR	0
+#define PEER_CHAN_ALT	1
+
 struct peer_bucket_set {
 	struct peer_link **v;
 	size_t mask;			/* buckets - 1 (a power of two) */
@@ -131,6 +148,7 @@ struct peer_table {
 	struct peer *all;		/* every peer, newest first */
 	size_t count, limit;
 	struct peer_bucket_set ids, inits, pendings;
+	struct peer_bucket_set chans[2];	/* by PEER_CHAN_* slot */
 	struct peer *statics[CFG_MAX_PEERS];	/* by cfg index */
 	struct timer_heap *timers;
 	void (*on_free)(struct peer *p, void *arg);	/* before a peer goes */
@@ -173,6 +191,9 @@ int peer_set_id(struct peer_table *t, struct peer *p, const uint8_t *id);
 int peer_set_init_index(struct peer_table *t, struct peer *p, uint64_t index);
 int peer_set_pending_index(struct peer_table *t, struct peer *p,
 			   uint64_t index);
+/* Index p's valid mesh channel keys by their rx index (after any change
+ * of p->chan[]). */
+void peer_index_chans(struct peer_table *t, struct peer *p);
 /* Tie p to static peer cfg_idx (-1: none). */
 void peer_set_static(struct peer_table *t, struct peer *p, int cfg_idx);
 
@@ -180,6 +201,9 @@ struct peer *peer_find_id(struct peer_table *t, const uint8_t *id);
 struct peer *peer_find_init_index(struct peer_table *t, uint64_t index);
 struct peer *peer_find_pending_index(struct peer_table *t, uint64_t index);
 struct peer *peer_find_static(struct peer_table *t, int cfg_idx);
+/* The peer and its channel keys whose rx index is index; NULL if none. */
+struct peer *peer_find_chan(struct peer_table *t, uint64_t index,
+			    struct chan_keys **keys);
 
 /* Forget the in-flight initiation (freeing it) and its cookie. */
 void peer_reset_init(struct peer_table *t, struct peer *p);

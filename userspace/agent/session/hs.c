@@ -316,8 +316,10 @@ err_peer:
 #define OKM_CONFIRM	(OKM_SALT_R2I + AEGIS_NONCE_SALT_LEN)
 #define OKM_KEY_ID	(OKM_CONFIRM + 32)
 #define OKM_SPARE	(OKM_KEY_ID + 1)
+#define OKM_MESH_I2R	(OKM_SPARE + 4)
+#define OKM_MESH_R2I	(OKM_MESH_I2R + 32 + 4)
 
-_Static_assert(OKM_SPARE + 4 == HS_OKM_LEN, "OKM layout");
+_Static_assert(OKM_MESH_R2I + 32 + 4 == HS_OKM_LEN, "OKM layout");
 
 int hs_derive(const uint8_t th[32], const uint8_t *dh, size_t dh_len,
 	      const uint8_t *secret, size_t secret_len, bool initiator,
@@ -367,6 +369,12 @@ int hs_derive(const uint8_t th[32], const uint8_t *dh, size_t dh_len,
 	memcpy(keys->dec_salt, dec + AEGIS_KEY_LEN, AEGIS_NONCE_SALT_LEN);
 	memcpy(keys->confirm_key, okm + OKM_CONFIRM, sizeof(keys->confirm_key));
 	keys->key_id = okm[OKM_KEY_ID] & AEGIS_KEY_ID_MAX;
+	enc = okm + (initiator ? OKM_MESH_I2R : OKM_MESH_R2I);
+	dec = okm + (initiator ? OKM_MESH_R2I : OKM_MESH_I2R);
+	memcpy(keys->mesh_enc_key, enc, sizeof(keys->mesh_enc_key));
+	memcpy(keys->mesh_enc_salt, enc + 32, sizeof(keys->mesh_enc_salt));
+	memcpy(keys->mesh_dec_key, dec, sizeof(keys->mesh_dec_key));
+	memcpy(keys->mesh_dec_salt, dec + 32, sizeof(keys->mesh_dec_salt));
 	memcpy(keys->th, th, sizeof(keys->th));
 	ret = 0;
 err_kctx:

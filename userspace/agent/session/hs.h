@@ -15,9 +15,13 @@
  * Key schedule:
  *   TH  = SHA-256(INIT[0, mac1) || RESP[0, mac1))
  *   IKM = X25519(eph_i, eph_r) || oaep_secret
- *   OKM = HKDF-SHA256(salt = TH, IKM, info = "aegisray v1 session", 109)
+ *   OKM = HKDF-SHA256(salt = TH, IKM, info = "aegisray v1 session", 181)
  *   OKM = key_i2r[32] | salt_i2r[4] | key_r2i[32] | salt_r2i[4] |
- *         confirm_key[32] | key_id[1] (& 7) | spare[4]
+ *         confirm_key[32] | key_id[1] (& 7) | spare[4] |
+ *         mesh_i2r[32] | mesh_salt_i2r[4] | mesh_r2i[32] | mesh_salt_r2i[4]
+ *   The first four are the kernel's data keys; the mesh keys seal the
+ *   session's mesh messages in the agent (chan/chan.h), so the kernel and
+ *   the agent never share a key.
  */
 #ifndef AGENT_SESSION_HS_H
 #define AGENT_SESSION_HS_H
@@ -36,7 +40,7 @@
 #include "wire/wire.h"
 
 #define HS_KDF_INFO	"aegisray v1 session"
-#define HS_OKM_LEN	109
+#define HS_OKM_LEN	181
 
 /* Why a handshake message was refused (each has a counter in peer.c). */
 enum hs_status {
@@ -93,6 +97,10 @@ struct hs_keys {
 	uint8_t dec_salt[AEGIS_NONCE_SALT_LEN];
 	uint8_t confirm_key[32];
 	uint8_t th[32];			/* transcript hash */
+	uint8_t mesh_enc_key[32];	/* chan/: the mesh messages */
+	uint8_t mesh_enc_salt[4];
+	uint8_t mesh_dec_key[32];
+	uint8_t mesh_dec_salt[4];
 };
 
 /* An initiation in flight (initiator side). hs_init_clear() frees it. */

@@ -38,6 +38,7 @@
 #include "core/log.h"
 #include "fib/fib.h"
 #include "hex.h"
+#include "mesh/mesh.h"
 #include "session/keys.h"
 #include "session/session.h"
 #include "transport/addr.h"
@@ -98,6 +99,35 @@ static void keys_strip_secrets(struct hs_keys *k)
 {
 	OPENSSL_cleanse(k->enc_key, sizeof(k->enc_key));
 	OPENSSL_cleanse(k->dec_key, sizeof(k->dec_key));
+	OPENSSL_cleanse(k->mesh_enc_key, sizeof(k->mesh_enc_key));
+	OPENSSL_cleanse(k->mesh_dec_key, sizeof(k->mesh_dec_key));
+}
+
+/*
+ * The mesh channel's keys follow the kernel's key slots: PEER_CHAN_CUR
+ * pairs with the key we transmit with, PEER_CHAN_ALT with the secondary
+ * slot (the responder's key awaiting CONFIRM, or the old key in its
+ * grace). A MESH packet on either opens; we send on the current one.
+ */
+static void chan_set(struct agent *a, struct peer *p, int slot,
+		     const struct hs_keys *hk)
+{
+	if (hk)
+		chan_keys_from_hs(&p->chan[slot], hk);
+	else
+		chan_keys_wipe(&p->chan[slot]);
+	peer_index_chans(&a->peers, p);
+}
+
+/* The secondary slot's key became the primary: so does its channel. */
+static void chan_swap(struct agent *a, struct peer *p)
+{
+	struct chan_keys t = p->chan[PEER_CHAN_CUR];
+
+	p->chan[PEER_CHAN_CUR] = p->chan[PEER_CHAN_ALT];
+	p->chan[PEER_CHAN_ALT] = t;
+	chan_keys_wipe(&t);
+	peer_index_chans(&a->peers, p);
 }
 
 /* The hard lifetime the kernel enforces: well after the next rotation. */
@@ -254,6 +284,7 @@ static int clear_secondary(struct agent *a, struct peer *p)
 	timer_cancel(&a->timers, &p->t_grace);
 	if (p->await_confirm)
 		stop_pending(a, p);
+	chan_set(a, p, PEER_CHAN_ALT, NULL);
 	if (ret)
 		return kernel_fail(a, "delete key");
 	return 0;
@@ -299,6 +330,7 @@ static void session_established(struct agent *a, struct peer *p,
 		 peer_label(p, who, sizeof(who)),
 		 initiator ? "initiator" : "responder",
 		 config_cipher_name(cipher), key_id);
+	mesh_peer_up(a, p, !rotation);
 }
 
 /* ---- initiator ------------------------------------------------------ */
@@ -396,8 +428,10 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 	if (install_node(a, p) || clear_secondary(a, p) ||
 	    key_install(a, p, &keys, SECONDARY))
 		goto fail;
+	chan_set(a, p, PEER_CHAN_ALT, &keys);
 	if (key_swap(a, p))
 		goto fail;
+	chan_swap(a, p);
 	keep_old_key(a, p, had_primary);
 	install_routes(a, p, &info.routes);
 
@@ -454,6 +488,7 @@ static void peer_gone(struct peer *p, void *arg)
 	if (p->lookup)
 		resolve_cancel(&a->resolver, p->lookup);
 	p->lookup = NULL;
+	mesh_peer_free(a, p);
 }
 
 struct peer *session_peer_new(struct agent *a)
@@ -569,6 +604,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 		hs_keys_wipe(&keys);
 		return;
 	}
+	chan_set(a, p, PEER_CHAN_ALT, &keys);
 	install_routes(a, p, &info.routes);
 	udp_send(a, src, w.data, w.len);
 	p->await_confirm = true;
@@ -589,10 +625,17 @@ static void activate_pending(struct agent *a, struct peer *p)
 
 	if (key_swap(a, p))
 		return;
+	chan_swap(a, p);
 	stop_pending(a, p);
 	stop_confirm(a, p);		/* a CONFIRM of ours is moot now */
 	keep_old_key(a, p, had_primary);
 	session_established(a, p, false, cipher, key_id);
+}
+
+void session_chan_confirmed(struct agent *a, struct peer *p, uint64_t rx_index)
+{
+	if (p->await_confirm && p->pending.rx_index == rx_index)
+		activate_pending(a, p);
 }
 
 static void on_confirm(struct agent *a, const uint8_t *buf, size_t len,
@@ -742,6 +785,9 @@ void session_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 		break;
 	case WIRE_MSG_COOKIE:
 		on_cookie(a, buf, len, src);
+		break;
+	case WIRE_MSG_MESH:
+		mesh_on_datagram(a, buf, len, src, srclen);
 		break;
 	default:
 		a->stats.garbage++;
@@ -994,6 +1040,10 @@ void session_teardown(struct agent *a, struct peer *p)
 	p->lookup = NULL;
 	stop_pending(a, p);
 	stop_confirm(a, p);
+	chan_set(a, p, PEER_CHAN_CUR, NULL);
+	chan_set(a, p, PEER_CHAN_ALT, NULL);
+	if (p->mesh)
+		p->mesh->up = false;
 }
 
 unsigned int session_revoke(struct agent *a, struct revoke_list *next)

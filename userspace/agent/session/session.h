@@ -39,6 +39,9 @@ void session_start_static(struct agent *a, struct peer *p);
 /* Send an INIT unless one is in flight. 0 or -errno. */
 int session_initiate(struct agent *a, struct peer *p, const char *why);
 int session_probe(struct agent *a, struct peer *p);
+/* A MESH packet opened with the key generation of rx_index: if it is the
+ * one a responder awaits CONFIRM for, the initiator has the key. */
+void session_chan_confirmed(struct agent *a, struct peer *p, uint64_t rx_index);
 /* Take back what the kernel holds for p and stop its handshakes. */
 void session_teardown(struct agent *a, struct peer *p);
 

@@ -42,6 +42,8 @@ const char *wire_msg_name(unsigned int type)
 		return "confirm";
 	case WIRE_MSG_COOKIE:
 		return "cookie";
+	case WIRE_MSG_MESH:
+		return "mesh";
 	default:
 		return "unknown";
 	}
@@ -57,6 +59,7 @@ static int msg_qtype(unsigned int msg)
 	case WIRE_MSG_HELLO:
 	case WIRE_MSG_RESP:
 	case WIRE_MSG_CONFIRM:
+	case WIRE_MSG_MESH:
 		return WIRE_QTYPE_HANDSHAKE;
 	case WIRE_MSG_COOKIE:
 		return WIRE_QTYPE_RETRY;
@@ -194,6 +197,21 @@ int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m)
 	return cursor_end(&c);
 }
 
+int wire_parse_sealed(const uint8_t *buf, size_t len, struct wire_sealed *m)
+{
+	struct cursor c;
+
+	if (cur_start(&c, buf, len, WIRE_MSG_MESH))
+		return -EBADMSG;
+	m->dcid_index = cursor_get_be64(buf + OFF_DCID);
+	m->scid_index = cursor_get_be64(buf + OFF_SCID);
+	m->pn = cursor_u64(&c);
+	cursor_require(&c, len >= WIRE_SEALED_OVERHEAD);
+	m->ct_len = len >= WIRE_SEALED_AD_LEN ? len - WIRE_SEALED_AD_LEN : 0;
+	m->ct = cursor_take(&c, m->ct_len);
+	return cursor_end(&c);
+}
+
 /* ---- encoding ---------------------------------------------------------- */
 
 static uint8_t *put_reserve(struct wire_buf *w, size_t n)
@@ -328,6 +346,30 @@ int wire_build_probe(struct wire_buf *w, const uint8_t *scid)
 	wire_begin(w, WIRE_MSG_PROBE, NULL, scid);
 	wire_put_zeros(w, WIRE_MIN_INITIAL - WIRE_HDR_LEN);
 	return wire_finish(w);
+}
+
+int wire_build_sealed(struct wire_buf *w, uint64_t dcid_index,
+		      uint64_t scid_index, uint64_t pn, size_t plain_len,
+		      uint8_t **body)
+{
+	uint8_t dcid[WIRE_CID_LEN], scid[WIRE_CID_LEN];
+	int i;
+
+	*body = NULL;
+	if (plain_len > WIRE_SEALED_MAX_PLAIN)
+		return -EMSGSIZE;
+	for (i = 0; i < WIRE_CID_LEN; i++) {
+		dcid[i] = (uint8_t)(dcid_index >> (56 - 8 * i));
+		scid[i] = (uint8_t)(scid_index >> (56 - 8 * i));
+	}
+	wire_begin(w, WIRE_MSG_MESH, dcid, scid);
+	wire_put_u64(w, pn);
+	*body = put_reserve(w, plain_len + WIRE_AEAD_TAG_LEN);
+	if (wire_finish(w)) {
+		*body = NULL;
+		return -EMSGSIZE;
+	}
+	return 0;
 }
 
 int wire_build_hello(struct wire_buf *w, const uint8_t *dcid,

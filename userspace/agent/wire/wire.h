@@ -14,8 +14,8 @@
  *   23     message type (WIRE_MSG_*)
  *   24..25 body length, big endian (bytes after the header)
  *
- * qtype is 0 (Initial) for PROBE and INIT, 2 (Handshake) for HELLO, RESP
- * and CONFIRM, 3 (Retry) for COOKIE. The SCID is the sender's handshake
+ * qtype is 0 (Initial) for PROBE and INIT, 2 (Handshake) for HELLO, RESP,
+ * CONFIRM and MESH, 3 (Retry) for COOKIE. The SCID is the sender's handshake
  * index; the DCID echoes the peer's SCID (random on a first packet).
  * Integers are big endian.
  *
@@ -39,6 +39,13 @@
  *           "aegisray confirm" || transcript hash)
  *   COOKIE  u64 receiver_index (the INIT's sender_index) | echo[16] (the
  *           INIT's mac1) | cookie[16]
+ *   MESH    u64 packet_number | ciphertext | tag[16]: a bundle of mesh
+ *           messages (wire_mesh.h) sealed with the session's mesh keys
+ *           (chan/chan.h). DCID: the receiver's index of that session's
+ *           key (its rx index), SCID: the sender's. The AEAD's associated
+ *           data is the datagram's first WIRE_SEALED_AD_LEN bytes (header
+ *           and packet number), its nonce the direction's 4-byte salt and
+ *           the packet number.
  *
  *   routes: u8 count, then count x (u8 family 4|6, u8 prefix length,
  *           4 or 16 address bytes).
@@ -69,6 +76,10 @@
 #define WIRE_SECRET_LEN		32	/* the OAEP-wrapped secret */
 #define WIRE_TAG_LEN		32	/* CONFIRM */
 #define WIRE_COOKIE_LEN		16
+#define WIRE_AEAD_TAG_LEN	16	/* MESH */
+#define WIRE_SEALED_AD_LEN	(WIRE_HDR_LEN + 8)
+#define WIRE_SEALED_OVERHEAD	(WIRE_SEALED_AD_LEN + WIRE_AEAD_TAG_LEN)
+#define WIRE_SEALED_MAX_PLAIN	(WIRE_MAX_DATAGRAM - WIRE_SEALED_OVERHEAD)
 #define WIRE_MAX_ROUTES		64
 #define WIRE_MAX_CERT		2048
 #define WIRE_MAX_SIG		512	/* RSA-4096 */
@@ -84,6 +95,7 @@ enum wire_msg {
 	WIRE_MSG_RESP,
 	WIRE_MSG_CONFIRM,
 	WIRE_MSG_COOKIE,
+	WIRE_MSG_MESH,
 };
 
 const char *wire_msg_name(unsigned int type);
@@ -155,6 +167,14 @@ struct wire_hello {
 	size_t cert_len;
 };
 
+struct wire_sealed {
+	uint64_t dcid_index;		/* the receiver's rx index */
+	uint64_t scid_index;		/* the sender's */
+	uint64_t pn;
+	const uint8_t *ct;		/* ciphertext and tag */
+	size_t ct_len;			/* at least WIRE_AEAD_TAG_LEN */
+};
+
 /* Is this datagram a control packet (long header)? */
 static inline bool wire_is_control(const uint8_t *buf, size_t len)
 {
@@ -178,6 +198,9 @@ int wire_parse_resp(const uint8_t *buf, size_t len, struct wire_resp *m);
 int wire_parse_confirm(const uint8_t *buf, size_t len, struct wire_confirm *m);
 int wire_parse_cookie(const uint8_t *buf, size_t len, struct wire_cookie *m);
 int wire_parse_hello(const uint8_t *buf, size_t len, struct wire_hello *m);
+/* MESH: the header fields and a view of the ciphertext; the caller opens
+ * it (chan_open). A ciphertext shorter than the tag is refused. */
+int wire_parse_sealed(const uint8_t *buf, size_t len, struct wire_sealed *m);
 
 /*
  * Encoder: a growing buffer. Functions append; on overflow they set
@@ -213,5 +236,14 @@ int wire_build_probe(struct wire_buf *w, const uint8_t *scid);
 /* A HELLO carrying cert. */
 int wire_build_hello(struct wire_buf *w, const uint8_t *dcid,
 		     const uint8_t *scid, const uint8_t *cert, size_t cert_len);
+/*
+ * A MESH datagram with room for plain_len bytes of plaintext and the tag:
+ * *body points at that room (the datagram's first WIRE_SEALED_AD_LEN bytes
+ * are the associated data). The caller seals in place. -EMSGSIZE if
+ * plain_len is over WIRE_SEALED_MAX_PLAIN.
+ */
+int wire_build_sealed(struct wire_buf *w, uint64_t dcid_index,
+		      uint64_t scid_index, uint64_t pn, size_t plain_len,
+		      uint8_t **body);
 
 #endif /* AGENT_WIRE_H */

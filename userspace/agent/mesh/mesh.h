@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The mesh engine (issue 19): it drives the pure mesh modules (member/,
+ * neigh/, wire/wire_mesh.c) from the agent's loop, over the mesh channel
+ * of each session (chan/chan.h).
+ *
+ *   mesh.c         start and stop, our own record, timers, neighbours
+ *   mesh_io.c      MESH packets: open, check, dispatch; bundles out
+ *   mesh_gossip.c  records, certificates and revocation lists as objects,
+ *                  digest anti-entropy
+ *   mesh_conn.c    which members we hold sessions with: neighbours by
+ *                  neigh_select(), and sessions opened to members met
+ *                  through gossip
+ *
+ * Gossip. Every node signs its own record (member.h) and sends it to each
+ * neighbour when a session comes up and when the record changes. A record
+ * accepted from one neighbour is sent on, as received, to every other one
+ * (dedupe on (origin, seq) stops the flood); a certificate that a record
+ * names and we lack is asked of the neighbour that sent it. Every
+ * MESH_SYNC_MS (with jitter) one neighbour gets our digest summary; a
+ * mismatch starts the digest exchange of digest.h, which ends with each
+ * side asking for the records it lacks and pushing those the other
+ * lacks. The revocation list's version rides along; a neighbour with a
+ * newer one is asked for it, and a newer list checked against the CA is
+ * put in force at once and offered on.
+ *
+ * Everything arrives over a session's mesh channel, so only members that
+ * hold a session with us (a certificate of our CA, checked at the
+ * handshake) can send gossip; and what they send is checked on its own
+ * (the origin's signature, its certificate) before it is believed.
+ */
+#ifndef AGENT_MESH_MESH_H
+#define AGENT_MESH_MESH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "chan/chan.h"
+#include "core/timer.h"
+#include "member/digest.h"
+#include "member/member.h"
+#include "wire/wire_mesh.h"
+
+struct agent;
+struct peer;
+
+#define MESH_RECORD_TTL_S	(24 * 3600)	/* our record's expiry */
+#define MESH_REFRESH_S		(8 * 3600)	/* re-signed this often */
+#define MESH_SYNC_MS		5000		/* anti-entropy round */
+#define MESH_CONN_MS		2000		/* neighbour selection */
+#define MESH_OBJ_TTL_MS		10000		/* a partial object waits */
+#define MESH_MAX_OBJS		32		/* objects being received */
+#define MESH_MAX_WALKS		8		/* digest runs per peer */
+#define MESH_MAX_ENDPOINTS	WIRE_MESH_MAX_ENDPOINTS
+
+/* Counters (status shows them; each refusal has its own). */
+struct mesh_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+	uint64_t chan[CHAN_VERDICT_MAX];	/* MESH packets, by verdict */
+	uint64_t bad_bundle;		/* framing or a body refused whole */
+	uint64_t rx_msgs[WIRE_MESH_TYPE_MAX + 1];	/* 0: unknown types */
+	uint64_t records_sent;
+	uint64_t certs_sent;		/* objects sent, by kind */
+	uint64_t crls_sent;
+	uint64_t obj_refused;		/* chunks that do not fit, hash wrong */
+	uint64_t obj_expired;		/* partial objects given up */
+	uint64_t crl_refused;		/* a list that does not verify, older */
+	uint64_t crl_adopted;		/* newer lists put in force */
+	uint64_t sync_rounds;		/* summaries sent */
+	uint64_t sync_diff;		/* summaries that differed */
+	uint64_t requests_sent;		/* RECORD_REQUEST entries */
+	uint64_t sessions_opened;	/* to members met through gossip */
+	uint64_t send_errors;
+};
+
+/* An object being received in chunks (a certificate or a list). */
+struct mesh_obj {
+	bool used;
+	uint8_t kind;			/* WIRE_MESH_OBJ_* */
+	uint8_t key[WIRE_MESH_ID_LEN];	/* SHA-256 of the object; zero for
+					 * "the newest list" */
+	uint32_t total;
+	uint32_t have;			/* bytes [0, have) are in */
+	uint8_t *data;
+	uint64_t started_ms;
+};
+
+/* What the mesh keeps per peer (struct peer::mesh). */
+struct mesh_link {
+	bool up;			/* told about this session */
+	uint64_t up_ms;
+	bool opened;			/* by mesh_conn.c, to a member */
+	unsigned int ep_idx;		/* which endpoint of its record */
+	unsigned int ep_attempts;	/* p->attempts when ep_idx moved */
+	/* The digest exchange we run with it: runs of buckets to walk. */
+	struct digest_walk walk[MESH_MAX_WALKS];
+	unsigned int n_walks;
+	struct digest_diff diff;
+	uint64_t crl_version;		/* the peer's, as it said */
+};
+
+struct mesh_self_ep {
+	unsigned int n;
+	struct wire_mesh_endpoint ep[MESH_MAX_ENDPOINTS];
+};
+
+struct mesh {
+	struct agent *a;
+	bool on;			/* config auto_discovery */
+	struct member_table members;
+	struct member_trust trust;
+	struct mesh_self_ep self_ep;
+	uint64_t self_seq;
+	time_t self_signed;		/* wall clock of the last signature */
+	struct mesh_obj objs[MESH_MAX_OBJS];
+	struct timer t_refresh, t_sync, t_conn, t_objs;
+	struct mesh_stats stats;
+};
+
+/* ---- mesh.c ------------------------------------------------------------ */
+
+/* Set up (after the agent's identity and UDP socket). 0 or -ENOMEM. */
+int mesh_init(struct agent *a);
+/* Our first record, the timers. Nothing if auto_discovery is off. */
+void mesh_start(struct agent *a);
+/* Shutdown: a signed LEAVE record to every neighbour. */
+void mesh_stop(struct agent *a);
+void mesh_free(struct agent *a);
+
+/* A session with p came up (fresh) or was rotated; p is going away. */
+void mesh_peer_up(struct agent *a, struct peer *p, bool fresh);
+void mesh_peer_free(struct agent *a, struct peer *p);
+
+/* Sign our record again (endpoints, prefixes or roles changed). */
+void mesh_self_changed(struct agent *a);
+
+/* p's mesh state, made on first use; NULL without memory. */
+struct mesh_link *mesh_link_get(struct peer *p);
+
+/* The neighbours: peers whose session's mesh channel is up. */
+bool mesh_is_neighbour(const struct peer *p);
+
+/* ---- mesh_io.c --------------------------------------------------------- */
+
+/* A MESH control packet from the socket. */
+void mesh_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
+		      const struct sockaddr *src, socklen_t srclen);
+
+/* Bundles to one peer: put messages, flush (also when one is full). */
+struct mesh_out {
+	struct agent *a;
+	struct peer *p;
+	struct wire_mesh_buf b;
+	uint8_t mem[WIRE_MESH_MIN_MTU];
+	unsigned int msgs;
+};
+
+void mesh_out_begin(struct mesh_out *o, struct agent *a, struct peer *p);
+/* One message body as it is (a stored record, a forwarded TLV). */
+void mesh_out_add(struct mesh_out *o, unsigned int type, const uint8_t *body,
+		  size_t len);
+/* Through a put function of wire_mesh.h: mesh_out_put(o, put_ack, &m). */
+#define mesh_out_put(o, fn, m)						\
+	do {								\
+		if (fn(&(o)->b, (m)) == -EMSGSIZE) {			\
+			mesh_out_flush(o);				\
+			fn(&(o)->b, (m));				\
+		}							\
+		(o)->msgs++;						\
+	} while (0)
+void mesh_out_flush(struct mesh_out *o);
+
+/* ---- mesh_gossip.c ----------------------------------------------------- */
+
+/* One message of a bundle from a neighbour. True if from may be gone
+ * (a revocation list it brought ended its session): stop there. */
+bool mesh_gossip_on_msg(struct agent *a, struct peer *from,
+			const struct wire_mesh_tlv *t);
+/* What a new neighbour gets: our record, a digest summary, our list's
+ * version. */
+void mesh_gossip_greet(struct agent *a, struct peer *p);
+/* Send a stored record to every neighbour but except (may be NULL). */
+void mesh_gossip_flood(struct agent *a, const struct member_record *r,
+		       const struct peer *except);
+/* One anti-entropy round with a random neighbour. */
+void mesh_gossip_sync(struct agent *a);
+/* Partial objects that waited too long. */
+void mesh_gossip_expire(struct agent *a, uint64_t now);
+/* The revocation list in force changed: tell the neighbours. */
+void mesh_gossip_crl_changed(struct agent *a);
+/* Is id revoked by the list in force? (member_trust callback) */
+bool mesh_revoked(void *ctx, const uint8_t *id);
+
+/* ---- mesh_conn.c ------------------------------------------------------- */
+
+/* Choose neighbours among the members and open the sessions missing. */
+void mesh_conn_select(struct agent *a);
+/* A member's record changed or came: a session to open? */
+void mesh_conn_member(struct agent *a, const struct member *m);
+
+#endif /* AGENT_MESH_MESH_H */
