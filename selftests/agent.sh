@@ -10,8 +10,13 @@
 #   ag_node N [ca sign args]    netns, key, certificate (extra args go to
 #                               `aegis-agent ca sign`, e.g. --role relay)
 #   ag_wire A B                 veth between nA and nB
+#   ag_lan N...                 nN joins one routed network (netns lan
+#                               forwards): eth0 with 10.30.N.2/24, a route
+#                               to 10.30.0.0/16 via 10.30.N.1
 #   ag_config N KEY=VALUE...    write $AG_DIR/nN.yaml; peers=A,B lists the
-#                               static peers by node number; any other KEY
+#                               static peers by node number (lan=A,B: by
+#                               their LAN address; bootstrap=A,B: as
+#                               coordinators, on the LAN); any other KEY
 #                               is copied as a YAML line "KEY: VALUE"
 #   ag_start N                  run the agent in nN (log: $AG_DIR/nN.log)
 #   ag_stop N [SIGNAL]          stop it (default TERM) and wait
@@ -87,6 +92,24 @@ ag_wire() {
 	ip -n "n$b" link set "v$b$a" up
 }
 
+ag_lan() {
+	local n
+	if [ -z "${AG_NS[lan]:-}" ]; then
+		ns_create lan
+		AG_NS[lan]=1
+		ip netns exec lan sysctl -qw net.ipv4.ip_forward=1
+	fi
+	for n in "$@"; do
+		ag_ns "$n"
+		ip link add eth0 netns "n$n" type veth peer name "l$n" netns lan
+		ip -n lan addr add "10.30.$n.1/24" dev "l$n"
+		ip -n lan link set "l$n" up
+		ip -n "n$n" addr add "10.30.$n.2/24" dev eth0
+		ip -n "n$n" link set eth0 up
+		ip -n "n$n" route add 10.30.0.0/16 via "10.30.$n.1"
+	done
+}
+
 # B's underlay endpoint as seen from A.
 ag_endpoint() {
 	local a=$1 b=$2 lo=$1 hi=$2
@@ -116,6 +139,12 @@ ag_config() {
 				for p in ${val//,/ }; do
 					echo "  - \"$(ag_endpoint "$n" "$p")\""
 				done
+			elif [ "$key" = lan ] || [ "$key" = bootstrap ]; then
+				[ "$key" = lan ] && echo "static_peers:"
+				[ "$key" = bootstrap ] && echo "coordinators:"
+				for p in ${val//,/ }; do
+					echo "  - \"10.30.$p.2:$((5100 + p))\""
+				done
 			else
 				echo "$key: $val"
 			fi
@@ -128,7 +157,7 @@ ag_start() {
 	ip netns exec "n$n" aegis-agent run --config "$AG_DIR/n$n.yaml" \
 		>>"$AG_DIR/n$n.log" 2>&1 &
 	AG_PID[$n]=$!
-	wait_until 20 test -S "$AG_DIR/n$n.sock" ||
+	wait_until 60 test -S "$AG_DIR/n$n.sock" ||
 		fail "agent $n did not start: $(tail -n 5 "$AG_DIR/n$n.log")"
 }
 

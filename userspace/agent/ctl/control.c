@@ -24,6 +24,15 @@
  *             table_full, send_errors, notifications_lost, peers (held),
  *             timers (armed), dns_pending (lookups under way),
  *             refused {reason: count, ...} in the order of enum hs_status
+ *   mesh      discovery (bool), self_seq, neighbours, members[] (id,
+ *             name ("" unless we hold a session), seq, age (s since its
+ *             record came), expires_in (s), endpoints[] ("addr:port"),
+ *             prefixes[], leaving, session (peer state, "" for none)),
+ *             counters {rx_packets, rx_bytes, tx_packets, tx_bytes,
+ *             channel {verdict: count}, bad_bundle, records {verdict:
+ *             count}, records_sent, certs_sent, crls_sent, obj_refused,
+ *             obj_expired, crl_refused, crl_adopted, sync_rounds,
+ *             sync_diff, requests_sent, sessions_opened, send_errors}
  *
  * Peers come in the peer table's order. A request other than "status"
  * (or "status json") gets {"error": "..."}.
@@ -42,6 +51,7 @@
 #include "fib/fib.h"
 #include "hex.h"
 #include "json.h"
+#include "mesh/mesh.h"
 #include "peer/peer.h"
 #include "transport/addr.h"
 
@@ -248,6 +258,99 @@ static void status_counters(struct agent *a, struct aegis_json *j)
 	aegis_json_object_end(j);
 }
 
+static void mesh_member(struct agent *a, const struct member *mm,
+			time_t now, struct aegis_json *j)
+{
+	const struct member_record *r = mm->rec;
+	char id[AEGIS_NODE_ID_HEX_SIZE], s[INET6_ADDRSTRLEN + 16];
+	const struct peer *p = peer_find_id(&a->peers, mm->id);
+	unsigned int i;
+
+	aegis_json_object_begin(j);
+	aegis_json_kv_string(j, "id", aegis_node_id_format(mm->id, id));
+	aegis_json_kv_string(j, "name", p && p->has_id ? p->cert.name : "");
+	aegis_json_kv_u64(j, "seq", r->seq);
+	aegis_json_key(j, "age");
+	aegis_json_i64(j, (int64_t)(now - mm->updated));
+	aegis_json_key(j, "expires_in");
+	aegis_json_i64(j, (int64_t)r->expiry - (int64_t)now);
+	aegis_json_key(j, "endpoints");
+	aegis_json_array_begin(j);
+	for (i = 0; i < r->n_endpoints; i++) {
+		struct aegis_udp_endpoint ep = {
+			.addr = r->ep[i].addr, .port = r->ep[i].port,
+		};
+
+		if (aegis_endpoint_format(&ep, s, sizeof(s)))
+			snprintf(s, sizeof(s), "?");
+		aegis_json_string(j, s);
+	}
+	aegis_json_array_end(j);
+	json_prefix_list(j, "prefixes", r->prefixes, r->n_prefixes);
+	aegis_json_kv_bool(j, "leaving", member_leaving(mm));
+	aegis_json_kv_string(j, "session", p ? peer_state_name(p->state) : "");
+	aegis_json_object_end(j);
+}
+
+static void status_mesh(struct agent *a, struct aegis_json *j)
+{
+	const struct mesh *m = a->mesh;
+	const struct mesh_stats *st = &m->stats;
+	unsigned int neighbours = 0, i;
+	time_t now = time(NULL);
+	const struct peer *p;
+	size_t k;
+
+	for (p = peer_first(&a->peers); p; p = peer_next(p))
+		neighbours += mesh_is_neighbour(p);
+	aegis_json_key(j, "mesh");
+	aegis_json_object_begin(j);
+	aegis_json_kv_bool(j, "discovery", m->on);
+	aegis_json_kv_u64(j, "self_seq", m->self_seq);
+	aegis_json_kv_u64(j, "neighbours", neighbours);
+	aegis_json_key(j, "members");
+	aegis_json_array_begin(j);
+	for (k = 0; k < member_count(&m->members); k++) {
+		const struct member *mm = member_at(&m->members, k);
+
+		if (memcmp(mm->id, a->id.node_id, AEGIS_NODE_ID_LEN))
+			mesh_member(a, mm, now, j);
+	}
+	aegis_json_array_end(j);
+	aegis_json_key(j, "counters");
+	aegis_json_object_begin(j);
+	aegis_json_kv_u64(j, "rx_packets", st->rx_packets);
+	aegis_json_kv_u64(j, "rx_bytes", st->rx_bytes);
+	aegis_json_kv_u64(j, "tx_packets", st->tx_packets);
+	aegis_json_kv_u64(j, "tx_bytes", st->tx_bytes);
+	aegis_json_key(j, "channel");
+	aegis_json_object_begin(j);
+	for (i = 0; i < CHAN_VERDICT_MAX; i++)
+		aegis_json_kv_u64(j, chan_verdict_name(i), st->chan[i]);
+	aegis_json_object_end(j);
+	aegis_json_kv_u64(j, "bad_bundle", st->bad_bundle);
+	aegis_json_key(j, "records");
+	aegis_json_object_begin(j);
+	for (i = 0; i < MEMBER_VERDICT_MAX; i++)
+		aegis_json_kv_u64(j, member_verdict_name(i),
+				  m->members.stats.record[i]);
+	aegis_json_object_end(j);
+	aegis_json_kv_u64(j, "records_sent", st->records_sent);
+	aegis_json_kv_u64(j, "certs_sent", st->certs_sent);
+	aegis_json_kv_u64(j, "crls_sent", st->crls_sent);
+	aegis_json_kv_u64(j, "obj_refused", st->obj_refused);
+	aegis_json_kv_u64(j, "obj_expired", st->obj_expired);
+	aegis_json_kv_u64(j, "crl_refused", st->crl_refused);
+	aegis_json_kv_u64(j, "crl_adopted", st->crl_adopted);
+	aegis_json_kv_u64(j, "sync_rounds", st->sync_rounds);
+	aegis_json_kv_u64(j, "sync_diff", st->sync_diff);
+	aegis_json_kv_u64(j, "requests_sent", st->requests_sent);
+	aegis_json_kv_u64(j, "sessions_opened", st->sessions_opened);
+	aegis_json_kv_u64(j, "send_errors", st->send_errors);
+	aegis_json_object_end(j);
+	aegis_json_object_end(j);
+}
+
 static void status_json(struct agent *a, FILE *out)
 {
 	const struct peer *p;
@@ -263,6 +366,8 @@ static void status_json(struct agent *a, FILE *out)
 	aegis_json_array_end(&j);
 	status_routes(a, &j);
 	status_counters(a, &j);
+	if (a->mesh)
+		status_mesh(a, &j);
 	aegis_json_object_end(&j);
 	if (aegis_json_finish(&j))
 		log_warn("control socket: the status document is incomplete");

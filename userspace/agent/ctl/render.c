@@ -291,6 +291,57 @@ static void render_counters(struct reader *r, struct json_object *doc,
 			get_u64(r, c, "counters", "revoked_nodes"));
 }
 
+/* The mesh: members met through gossip (older agents have no "mesh"). */
+static void render_mesh(struct reader *r, struct json_object *doc, FILE *out)
+{
+	struct json_object *mesh, *members, *c;
+	char where[48];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(doc, "mesh", NULL))
+		return;
+	mesh = member(r, doc, "", "mesh", json_type_object, false);
+	if (!mesh)
+		return;
+	members = member(r, mesh, "mesh", "members", json_type_array, false);
+	n = members ? json_object_array_length(members) : 0;
+	fprintf(out, "\nmesh (discovery %s): %zu other member(s), %" PRIu64 " neighbour(s), our record seq %" PRIu64 "\n",
+		json_object_get_boolean(json_object_object_get(mesh, "discovery")) ? "on" : "off",
+		n, get_u64(r, mesh, "mesh", "neighbours"),
+		get_u64(r, mesh, "mesh", "self_seq"));
+	for (i = 0; i < n && !r->failed; i++) {
+		struct json_object *mm = json_object_array_get_idx(members, i);
+		struct json_object *eps;
+		const char *id, *name, *session;
+		int64_t age;
+
+		snprintf(where, sizeof(where), "mesh.members[%zu]", i);
+		if (!json_object_is_type(mm, json_type_object)) {
+			reader_fail(r, "status: %s is not an object", where);
+			break;
+		}
+		id = get_str(r, mm, where, "id", false);
+		name = get_str(r, mm, where, "name", true);
+		session = get_str(r, mm, where, "session", true);
+		if (!get_opt_i64(r, mm, where, "age", &age))
+			age = 0;
+		eps = member(r, mm, where, "endpoints", json_type_array, false);
+		fprintf(out, "  %-12s %-12.12s seq %-20" PRIu64 " %6" PRId64 "s ago  %-11s %s%s\n",
+			name[0] ? name : "-", id, get_u64(r, mm, where, "seq"),
+			age, session[0] ? session : "no session",
+			eps && json_object_array_length(eps) ?
+			json_object_get_string(json_object_array_get_idx(eps, 0)) : "-",
+			json_object_get_boolean(json_object_object_get(mm, "leaving")) ?
+			" (leaving)" : "");
+	}
+	c = member(r, mesh, "mesh", "counters", json_type_object, false);
+	if (c)
+		fprintf(out, "  gossip: %" PRIu64 " packets in, %" PRIu64 " out; %" PRIu64 " sessions opened to members\n",
+			get_u64(r, c, "mesh.counters", "rx_packets"),
+			get_u64(r, c, "mesh.counters", "tx_packets"),
+			get_u64(r, c, "mesh.counters", "sessions_opened"));
+}
+
 /* Parse doc: one JSON value and nothing after it but white space. */
 static struct json_object *parse(struct reader *r, const char *doc,
 				 size_t len)
@@ -373,6 +424,7 @@ int ctl_render_status(const char *doc, size_t len, FILE *out, char *err,
 	render_peers(&r, root, mem);
 	render_routes(&r, root, mem);
 	render_counters(&r, root, mem);
+	render_mesh(&r, root, mem);
 	json_object_put(root);
 	if (fclose(mem) || !text) {
 		reader_fail(&r, "status: out of memory");

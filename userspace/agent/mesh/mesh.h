@@ -91,7 +91,6 @@ struct mesh_obj {
 struct mesh_link {
 	bool up;			/* told about this session */
 	uint64_t up_ms;
-	bool opened;			/* by mesh_conn.c, to a member */
 	unsigned int ep_idx;		/* which endpoint of its record */
 	unsigned int ep_attempts;	/* p->attempts when ep_idx moved */
 	/* The digest exchange we run with it: runs of buckets to walk. */

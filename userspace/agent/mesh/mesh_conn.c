@@ -1,15 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
- * Which members we hold sessions with (mesh.h): neighbours chosen by
- * neigh_select() among the members whose records give an endpoint, and a
- * session opened to each chosen one we have none with. Static peers are
- * kept whatever the choice. A member's session that failed tries its
- * record's next endpoint.
+ * Which members we hold sessions with (mesh.h).
+ *
+ *  - Every member whose record gives an endpoint becomes a peer at once,
+ *    IDLE: its node and its certified IPs (and advertised prefixes) are
+ *    in the kernel without keys, so that the first packet to it raises
+ *    NO_KEY and the session layer starts a handshake (on demand).
+ *  - Among them neigh_select() picks the neighbours (XOR buckets, up to
+ *    max_neighbors besides static peers): those get a standing session
+ *    now, and are the ones gossip flows through.
+ *  - An idle member's peer whose member went (left, expired, revoked) is
+ *    removed. A session is never torn down here: the session layer ends
+ *    it (keys expire, the peer leaves).
+ *  - A handshake to a member that failed tries its record's next
+ *    endpoint the next time.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/x509.h>
 
 #include "core/agent.h"
 #include "core/log.h"
@@ -49,44 +60,83 @@ static int record_ep(const struct member_record *r, unsigned int i,
 	return addr_from_endpoint(&ep, ss, len);
 }
 
-static void open_session(struct agent *a, const struct member *mm)
+/* A member we may reach: a record that is not a LEAVE, a certificate, an
+ * endpoint, not us, not revoked. */
+static bool eligible(const struct agent *a, const struct member *mm)
 {
-	struct mesh *m = a->mesh;
-	char name[AEGIS_NODE_ID_SHORT_SIZE];
+	return mm->rec && mm->cert && !member_leaving(mm) &&
+	       mm->rec->n_endpoints &&
+	       memcmp(mm->id, a->id.node_id, WIRE_MESH_ID_LEN) &&
+	       !revoke_contains(&a->revoked, mm->id);
+}
+
+/* The member as an IDLE peer with its node in the kernel. */
+static struct peer *make_idle(struct agent *a, const struct member *mm)
+{
+	const unsigned char *der = mm->cert->der;
+	struct cert_info ci;
 	struct mesh_link *l;
 	struct peer *p;
+	X509 *x;
 
+	x = d2i_X509(NULL, &der, (long)mm->cert->der_len);
+	if (!x)
+		return NULL;
+	memset(&ci, 0, sizeof(ci));
+	if (cert_read_info(x, &ci)) {
+		X509_free(x);
+		return NULL;
+	}
+	X509_free(x);
 	p = session_peer_new(a);
 	if (!p) {
 		a->stats.table_full++;
-		return;
+		return NULL;
 	}
 	l = mesh_link_get(p);
+	p->on_demand = true;
 	if (!l || peer_set_id(&a->peers, p, mm->id) ||
-	    record_ep(mm->rec, 0, &p->ep, &p->ep_len)) {
+	    record_ep(mm->rec, 0, &p->ep, &p->ep_len) ||
+	    session_idle_install(a, p, &ci, mm->rec->prefixes,
+				 mm->rec->n_prefixes)) {
 		session_teardown(a, p);
 		peer_free(&a->peers, p);
-		return;
+		return NULL;
 	}
-	l->opened = true;
-	m->stats.sessions_opened++;
-	log_debug("mesh: session to member %s",
-		  aegis_node_id_short(mm->id, name));
-	if (session_initiate(a, p, "mesh neighbour"))
-		peer_schedule_retry(&a->peers, p, a->now);
+	return p;
 }
 
-/* A session we opened that keeps failing: its record's next endpoint. */
+/* A handshake to a member that failed: its record's next endpoint. */
 static void next_endpoint(struct peer *p, const struct member *mm)
 {
 	struct mesh_link *l = p->mesh;
 
-	if (!l || !l->opened || p->state != PEER_FAILED ||
+	if (!l || !p->on_demand || p->state == PEER_ESTABLISHED ||
 	    p->attempts == l->ep_attempts || mm->rec->n_endpoints < 2)
 		return;
 	l->ep_attempts = p->attempts;
 	l->ep_idx = (l->ep_idx + 1) % mm->rec->n_endpoints;
 	record_ep(mm->rec, l->ep_idx, &p->ep, &p->ep_len);
+}
+
+/* Idle peers of members that are gone. */
+static void drop_gone(struct agent *a)
+{
+	struct peer *p, *n;
+
+	for (p = peer_first(&a->peers); p; p = n) {
+		const struct member *mm;
+
+		n = peer_next(p);
+		if (!p->on_demand || p->static_idx >= 0 ||
+		    (p->state != PEER_IDLE && p->state != PEER_FAILED))
+			continue;
+		mm = member_find(&a->mesh->members, p->id);
+		if (mm && eligible(a, mm))
+			continue;
+		session_teardown(a, p);
+		peer_free(&a->peers, p);
+	}
 }
 
 void mesh_conn_select(struct agent *a)
@@ -96,11 +146,15 @@ void mesh_conn_select(struct agent *a)
 	struct neigh_conf conf = {
 		.k = NEIGH_DEFAULT_K, .max = a->cfg.max_neighbors,
 	};
+	char name[AEGIS_NODE_ID_SHORT_SIZE];
 	enum neigh_verdict *verdict;
 	struct neigh_cand *cand;
-	struct member **who;
+	struct peer **who;
 
-	if (!m->on || !n)
+	if (!m->on)
+		return;
+	drop_gone(a);
+	if (!n)
 		return;
 	cand = calloc(n, sizeof(*cand));
 	verdict = calloc(n, sizeof(*verdict));
@@ -111,29 +165,33 @@ void mesh_conn_select(struct agent *a)
 		struct member *mm = member_at(&m->members, i);
 		struct peer *p;
 
-		if (member_leaving(mm) ||
-		    !memcmp(mm->id, a->id.node_id, WIRE_MESH_ID_LEN) ||
-		    revoke_contains(&a->revoked, mm->id))
+		if (!eligible(a, mm))
 			continue;
 		p = peer_find_id(&a->peers, mm->id);
+		if (!p)
+			p = make_idle(a, mm);
+		if (!p)
+			continue;
+		next_endpoint(p, mm);
 		memcpy(cand[k].id, mm->id, NEIGH_ID_LEN);
-		cand[k].reachable = mm->rec->n_endpoints > 0;
-		if (p) {
-			cand[k].is_static = p->static_idx >= 0;
-			cand[k].is_neighbour = mesh_is_neighbour(p);
-			if (cand[k].is_neighbour)
-				cand[k].up_since_ms = p->mesh->up_ms;
-			next_endpoint(p, mm);
-		}
-		who[k++] = mm;
+		cand[k].reachable = true;
+		cand[k].is_static = p->static_idx >= 0;
+		cand[k].is_neighbour = mesh_is_neighbour(p);
+		if (cand[k].is_neighbour)
+			cand[k].up_since_ms = p->mesh->up_ms;
+		who[k++] = p;
 	}
 	if (neigh_select(a->id.node_id, cand, k, &conf, verdict) < 0)
 		goto out;
 	for (i = 0; i < k; i++) {
-		if (verdict[i] == NEIGH_NO ||
-		    peer_find_id(&a->peers, who[i]->id))
+		struct peer *p = who[i];
+
+		if (verdict[i] == NEIGH_NO || p->state != PEER_IDLE)
 			continue;
-		open_session(a, who[i]);
+		m->stats.sessions_opened++;
+		log_debug("mesh: neighbour %s: session",
+			  aegis_node_id_short(p->id, name));
+		session_initiate(a, p, "mesh neighbour");
 	}
 out:
 	free(cand);

@@ -25,6 +25,8 @@ const char *peer_state_name(enum peer_state st)
 		return "handshake";
 	case PEER_ESTABLISHED:
 		return "established";
+	case PEER_IDLE:
+		return "idle";
 	case PEER_FAILED:
 		return "failed";
 	}

@@ -50,6 +50,8 @@ enum peer_state {
 	PEER_HANDSHAKE,		/* our INIT is in flight */
 	PEER_ESTABLISHED,	/* keys installed */
 	PEER_FAILED,		/* refused; retried after backoff */
+	PEER_IDLE,		/* a mesh member, no session: its node is in
+				 * the kernel, and traffic to it starts one */
 };
 
 const char *peer_state_name(enum peer_state st);
@@ -72,6 +74,8 @@ struct peer {
 	uint8_t id[AEGIS_NODE_ID_LEN];
 	struct cert_info cert;		/* valid when has_id */
 	int static_idx;			/* index in cfg.static_peers, or -1 */
+	bool on_demand;			/* a mesh member's: a failed handshake
+					 * goes back to IDLE, not to retries */
 
 	struct sockaddr_storage ep;	/* where to send control packets */
 	socklen_t ep_len;

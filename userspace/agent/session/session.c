@@ -239,6 +239,24 @@ static void install_routes(struct agent *a, struct peer *p,
 	fib_apply(a, "install prefixes");
 }
 
+int session_idle_install(struct agent *a, struct peer *p,
+			 const struct cert_info *ci,
+			 const struct aegis_prefix *adv, unsigned int n_adv)
+{
+	struct wire_routes routes;
+
+	if (!p->has_id || !p->ep_len || n_adv > WIRE_MAX_ROUTES)
+		return -EINVAL;
+	p->cert = *ci;
+	p->state = PEER_IDLE;
+	if (install_node(a, p))
+		return -EIO;
+	routes.n = n_adv;
+	memcpy(routes.p, adv, n_adv * sizeof(adv[0]));
+	install_routes(a, p, &routes);
+	return 0;
+}
+
 static int key_install(struct agent *a, struct peer *p,
 		       const struct hs_keys *hk, uint8_t slot)
 {
@@ -868,6 +886,12 @@ static void on_init_timeout(struct timer *t, uint64_t now)
 	a->now = now;
 	log_debug("no response from %s", peer_label(p, who, sizeof(who)));
 	peer_reset_init(&a->peers, p);
+	if (p->on_demand && p->state != PEER_ESTABLISHED) {
+		/* Traffic (NO_KEY) or the mesh asks again. */
+		p->state = PEER_IDLE;
+		p->attempts++;
+		return;
+	}
 	if (p->state != PEER_ESTABLISHED)
 		p->state = PEER_FAILED;
 	peer_schedule_retry(&a->peers, p, now);

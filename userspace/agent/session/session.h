@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "fib/kernel.h"
+#include "trust/cert.h"
 
 struct agent;
 struct peer;
@@ -39,6 +40,14 @@ void session_start_static(struct agent *a, struct peer *p);
 /* Send an INIT unless one is in flight. 0 or -errno. */
 int session_initiate(struct agent *a, struct peer *p, const char *why);
 int session_probe(struct agent *a, struct peer *p);
+/*
+ * A mesh member with no session (p has its id and endpoint): its node and
+ * prefixes (the certificate's IPs, adv) go to the kernel without keys, so
+ * that traffic to it raises NO_KEY and starts a handshake. State IDLE.
+ */
+int session_idle_install(struct agent *a, struct peer *p,
+			 const struct cert_info *ci,
+			 const struct aegis_prefix *adv, unsigned int n_adv);
 /* A MESH packet opened with the key generation of rx_index: if it is the
  * one a responder awaits CONFIRM for, the initiator has the key. */
 void session_chan_confirmed(struct agent *a, struct peer *p, uint64_t rx_index);
