@@ -1499,6 +1499,36 @@ static void seeds_revoke(void)
 	free(b2);
 }
 
+/* fuzz_chan: programs of sealed packets, and a MESH datagram off the
+ * wire (with keys the fuzzer does not hold). */
+static void seeds_chan(void)
+{
+	static const uint8_t plain_once[] = {
+		0x01, 0x00, 16, 0x00, 0x00, 'a', 'b', 'c', 'd', 'e', 'f', 'g',
+		'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p',
+	};
+	static const uint8_t replay_reorder[] = {
+		0x01, 0x04,
+		8, 0x01, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
+		8, 0x04, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
+		8, 0x06, 0x09, 1, 2, 3, 4, 5, 6, 7, 8,
+		0, 0x02, 0x1f,
+		8, 0x05, 0x00, 1, 2, 3, 4, 5, 6, 7, 8,
+	};
+	uint8_t raw[1 + WIRE_SEALED_OVERHEAD + 24];
+	struct wire_buf w;
+	uint8_t *body;
+
+	target("fuzz_chan");
+	seed("once", plain_once, sizeof(plain_once));
+	seed("replay-reorder", replay_reorder, sizeof(replay_reorder));
+	MUST(!wire_build_sealed(&w, 0x1112131415161718ULL, 7, 3, 24, &body));
+	memset(body, 0x42, 24 + WIRE_AEAD_TAG_LEN);
+	raw[0] = 0x00;
+	memcpy(raw + 1, w.data, w.len);
+	seed("raw", raw, 1 + w.len);
+}
+
 int main(int argc, char **argv)
 {
 	char path[4096], err[512];
@@ -1523,6 +1553,7 @@ int main(int argc, char **argv)
 	seeds_config(argc > 3 ? argv[3] : "configs/templates");
 	seeds_mesh();
 	seeds_revoke();
+	seeds_chan();
 	seeds_nl();
 	printf("seeds: %u files in %s\n", n_files, corpus_dir);
 	return 0;
