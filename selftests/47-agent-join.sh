@@ -34,23 +34,21 @@ t0=$SECONDS
 
 members() { ag_json "$1" "len([m for m in s['mesh']['members'] if not m['leaving']])"; }
 knows_all() {
-	local n
-	for n in $(seq 1 $N); do
-		[ "$(members "$n")" -ge $((N - 1)) ] || return 1
-	done
+	# shellcheck disable=SC2046 # a list of numbers
+	ag_json_all "len([m for m in s['mesh']['members'] if not m['leaving']])" \
+		$(seq 1 $N) | awk -v want=$((N - 1)) -v n=$N '$1 >= want { ok++ } END { exit ok != n }'
 }
 wait_until 30 knows_all
 log "all $N nodes list all $N members $((SECONDS - t0)) s after the last one started"
 
-neighbours() { ag_json "$1" "s['mesh']['neighbours']"; }
 have_neighbours() {
-	local n
-	for n in $(seq 1 $N); do
-		[ "$(neighbours "$n")" -ge 2 ] || return 1
-	done
+	# shellcheck disable=SC2046 # a list of numbers
+	ag_json_all "s['mesh']['neighbours']" $(seq 1 $N) |
+		awk -v n=$N '$1 >= 2 { ok++ } END { exit ok != n }'
 }
 wait_until 30 have_neighbours
-log "neighbours: $(for n in $(seq 1 $N); do printf '%s ' "$(neighbours "$n")"; done)"
+# shellcheck disable=SC2046 # a list of numbers
+log "neighbours: $(ag_json_all "s['mesh']['neighbours']" $(seq 1 $N) | tr '\n' ' ')"
 sessions() { ag_json "$1" "len([p for p in s['peers'] if p['state'] == 'established'])"; }
 
 # Every pair, both families: each node pings all others, nodes in parallel.
@@ -58,11 +56,11 @@ pings() {
 	local a=$1 b bad=0
 	for b in $(seq 1 $N); do
 		[ "$a" = "$b" ] && continue
-		ip netns exec "n$a" ping -c 1 -w 8 "100.64.0.$b" >/dev/null || {
+		ip netns exec "n$a" ping -c 1 -w 20 "100.64.0.$b" >/dev/null || {
 			echo "$a -> $b (IPv4)"
 			bad=1
 		}
-		ip netns exec "n$a" ping -c 1 -w 8 "fd61:6567:6973::$b" >/dev/null || {
+		ip netns exec "n$a" ping -c 1 -w 20 "fd61:6567:6973::$b" >/dev/null || {
 			echo "$a -> $b (IPv6)"
 			bad=1
 		}
@@ -105,9 +103,9 @@ ag_start "$M"
 wait_until 30 test "$(members "$M")" -ge $((N - 1))
 log "node $M knows all $((N - 1)) live members through node 7 in $((SECONDS - t0)) s"
 for b in 2 6 12; do
-	ip netns exec "n$M" ping -c 1 -w 8 "100.64.0.$b" >/dev/null ||
+	ip netns exec "n$M" ping -c 1 -w 20 "100.64.0.$b" >/dev/null ||
 		fail "node $M cannot ping node $b"
-	ip netns exec "n$M" ping -c 1 -w 8 "fd61:6567:6973::$b" >/dev/null ||
+	ip netns exec "n$M" ping -c 1 -w 20 "fd61:6567:6973::$b" >/dev/null ||
 		fail "node $M cannot ping node $b over IPv6"
 done
 

@@ -152,6 +152,55 @@ static void test_remove_and_reindex(void **state)
 	assert_int_equal(peer_set_id(&f->t, f->p[1], f->ids[3]), -EEXIST);
 }
 
+/* Mesh channel keys are found by the rx index of either generation; a
+ * swap of the two slots and a wipe follow at once; a freed peer is gone. */
+static void test_chan_index(void **state)
+{
+	struct fixture *f = *state;
+	struct chan_keys *k, t;
+	unsigned int i;
+
+	fill(f, 0, 200);
+	for (i = 0; i < 200; i++) {
+		struct peer *p = f->p[i];
+
+		p->chan[PEER_CHAN_CUR].valid = true;
+		p->chan[PEER_CHAN_CUR].rx_index = 1000 + i;
+		p->chan[PEER_CHAN_ALT].valid = i % 2;
+		p->chan[PEER_CHAN_ALT].rx_index = 5000 + i;
+		peer_index_chans(&f->t, p);
+	}
+	for (i = 0; i < 200; i++) {
+		assert_ptr_equal(peer_find_chan(&f->t, 1000 + i, &k), f->p[i]);
+		assert_ptr_equal(k, &f->p[i]->chan[PEER_CHAN_CUR]);
+		if (i % 2) {
+			assert_ptr_equal(peer_find_chan(&f->t, 5000 + i, &k),
+					 f->p[i]);
+			assert_ptr_equal(k, &f->p[i]->chan[PEER_CHAN_ALT]);
+		} else {
+			assert_null(peer_find_chan(&f->t, 5000 + i, &k));
+			assert_null(k);
+		}
+	}
+	/* Swap the slots of peer 1: the indices follow the keys. */
+	t = f->p[1]->chan[0];
+	f->p[1]->chan[0] = f->p[1]->chan[1];
+	f->p[1]->chan[1] = t;
+	peer_index_chans(&f->t, f->p[1]);
+	assert_ptr_equal(peer_find_chan(&f->t, 5001, &k), f->p[1]);
+	assert_ptr_equal(k, &f->p[1]->chan[PEER_CHAN_CUR]);
+	assert_ptr_equal(peer_find_chan(&f->t, 1001, &k), f->p[1]);
+	assert_ptr_equal(k, &f->p[1]->chan[PEER_CHAN_ALT]);
+	/* Wiped: not found; freed: not found. */
+	f->p[3]->chan[PEER_CHAN_ALT].valid = false;
+	peer_index_chans(&f->t, f->p[3]);
+	assert_null(peer_find_chan(&f->t, 5003, &k));
+	peer_free(&f->t, f->p[5]);
+	assert_null(peer_find_chan(&f->t, 1005, &k));
+	assert_null(peer_find_chan(&f->t, 5005, &k));
+	assert_ptr_equal(peer_find_chan(&f->t, 1007, &k), f->p[7]);
+}
+
 static void test_iterate_and_static(void **state)
 {
 	struct fixture *f = *state;
@@ -193,6 +242,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ten_thousand, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove_and_reindex, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chan_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_iterate_and_static, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_cancels_timers, setup, teardown),
 	};

@@ -1033,7 +1033,13 @@ void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 		session_initiate(a, p, "kernel: key expired");
 		break;
 	case AEGIS_CMD_NTF_NO_KEY:
-		if (!p->await_confirm)
+		/*
+		 * Sent when the kernel dropped a packet for want of a key; one
+		 * raised before the handshake that was then under way
+		 * finished arrives after it: a session up has its key.
+		 */
+		if (!p->await_confirm &&
+		    !(p->state == PEER_ESTABLISHED && p->has_primary))
 			session_initiate(a, p, "kernel: traffic without a key");
 		break;
 	case AEGIS_CMD_NTF_PEER_IDLE:
