@@ -72,7 +72,8 @@ id1=$(aegis-agent id --key "$AG_DIR/n1.key")
 out=$(ip netns exec n4 hsprobe init --key "$AG_DIR/n4.key" --cert "$AG_DIR/n4.crt" \
 	--ca "$AG_DIR/evil/ca.crt" --to "$id1" --wait 1500 10.201.4.1 5101)
 case $out in *"resp 0 "*) ;; *) fail "foreign-CA initiation was answered: $out" ;; esac
-wait_until 5 test "$(ag_json 1 "s['counters']['refused']['wrong_ca']")" -ge 1 ||
+wrong_ca() { [ "$(ag_json 1 "s['counters']['refused']['wrong_ca']")" -ge 1 ]; }
+wait_until 5 wrong_ca ||
 	fail "node 1 did not count the foreign CA"
 grep -q "refused initiation from 10.201.4.4.*not signed by this network" "$AG_DIR/n1.log" ||
 	grep -q "refused initiation.*CA" "$AG_DIR/n1.log" ||

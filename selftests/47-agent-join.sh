@@ -100,7 +100,8 @@ M=$((N + 1))
 ag_config "$M" "bootstrap=7"
 t0=$SECONDS
 ag_start "$M"
-wait_until 30 test "$(members "$M")" -ge $((N - 1))
+knows_live() { [ "$(members "$M")" -ge $((N - 1)) ]; }
+wait_until 30 knows_live
 log "node $M knows all $((N - 1)) live members through node 7 in $((SECONDS - t0)) s"
 for b in 2 6 12; do
 	ip netns exec "n$M" ping -c 1 -w 20 "100.64.0.$b" >/dev/null ||
@@ -122,6 +123,7 @@ for i in range(50):
         bytes([8]) + os.urandom(8) + bytes([7]) + struct.pack(">H", len(body))
     s.sendto(hdr + body, dst)
 EOF
-wait_until 5 test "$(ag_json 3 "s['mesh']['counters']['channel']['no_key']")" -ge $((before + 50))
+counted() { [ "$(ag_json 3 "s['mesh']['counters']['channel']['no_key']")" -ge $((before + 50)) ]; }
+wait_until 5 counted
 ag_pair_up 2 3 || fail "2 and 3 lost their session to garbage"
 log "50 forged MESH packets refused and counted (no_key)"

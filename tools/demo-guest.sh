@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The demo, inside the VM (see tools/demo): a live mesh of three
+# The demo, inside the VM (see tools/demo): a live mesh of four
 # aegis-agents in network namespaces, started from the shipped template
 # config (configs/templates/basic-peer.yaml) with certificates made by
-# `aegis-agent ca`. Shows `aegis-agent status` on every node and a ping
-# between every pair over the IPv4 and IPv6 overlay.
+# `aegis-agent ca`. Each node is told of one other only (a chain); they
+# find the rest by gossip. Shows `aegis-agent status` on every node and a
+# ping between every pair over the IPv4 and IPv6 overlay.
 . selftests/lib.sh
 . selftests/agent.sh
 
@@ -32,7 +33,7 @@ from_template() {
 
 step "1. A network CA, and an identity and certificate for each node"
 run aegis-agent ca init --dir "$AG_DIR" --network demo-mesh
-for n in 1 2 3; do
+for n in 1 2 3 4; do
 	ag_ns "$n"
 	run aegis-agent keygen --out "$AG_DIR/n$n.key"
 	run aegis-agent ca sign --dir "$AG_DIR" --pubkey "$AG_DIR/n$n.key.pub" \
@@ -41,57 +42,58 @@ for n in 1 2 3; do
 done
 openssl x509 -in "$AG_DIR/n1.crt" -noout -subject -ext subjectAltName,subjectKeyIdentifier
 
-step "2. Three hosts wired as a triangle (network namespaces and veth)"
-ag_wire 1 2
-ag_wire 1 3
-ag_wire 2 3
+step "2. Four hosts on one routed network (network namespaces, veth, a router)"
+ag_lan 1 2 3 4
 ip -n n1 -br addr show
 
-step "3. Configs from configs/templates/basic-peer.yaml"
-for n in 1 2 3; do
-	peers=""
-	for p in 1 2 3; do
-		[ "$p" = "$n" ] || peers+="  - \"$(ag_endpoint "$n" "$p")\""$'\n'
-	done
+step "3. Configs from configs/templates/basic-peer.yaml: each knows one other"
+for n in 1 2 3 4; do
+	peers=("static_peers: []")
+	[ "$n" = 1 ] || peers=("static_peers:"$'\n'"  - 10.30.$((n - 1)).2:$((5100 + n - 1))")
 	from_template configs/templates/basic-peer.yaml "$AG_DIR/n$n.yaml" \
 		"node_name: node$n" "network_name: demo-mesh" \
 		"mesh_ip: 100.64.0.$n" "mesh_ip6: fd61:6567:6973::$n" \
 		"listen_port: $((5100 + n))" "ca_file: ca.crt" \
 		"cert_file: n$n.crt" "key_file: n$n.key" \
 		"control_socket: $AG_DIR/n$n.sock" "log_level: info" \
-		"static_peers:"$'\n'"${peers%$'\n'}"
+		"${peers[@]}"
 	run aegis-agent check-config "$AG_DIR/n$n.yaml"
 done
-sed -n '/# set by the demo/,$p' "$AG_DIR/n1.yaml"
+sed -n '/# set by the demo/,$p' "$AG_DIR/n4.yaml"
 
 step "4. Start the agents (aegis0 and the module come up by themselves)"
-for n in 1 2 3; do ag_start "$n"; done
-ag_wait_up 30 1 2 3
-sed 's/^/  node1 log: /' "$AG_DIR/n1.log"
+for n in 1 2 3 4; do ag_start "$n"; done
+all_known() {
+	ag_json_all "len(s['mesh']['members'])" 1 2 3 4 |
+		awk '$1 >= 3 { ok++ } END { exit ok != 4 }'
+}
+wait_until 30 all_known
+echo "every node knows the other three (gossip through one bootstrap member)"
+sed 's/^/  node4 log: /' "$AG_DIR/n4.log"
 
-step "5. aegis-agent status on each node"
-for n in 1 2 3; do
-	printf '\n-- node %s --\n' "$n"
-	ag_status "$n"
-done
-
-step "6. Ping every pair (IPv4 and IPv6 overlay)"
-for a in 1 2 3; do
-	for b in 1 2 3; do
+step "5. Ping every pair (IPv4 and IPv6 overlay; a session starts on the first packet)"
+for a in 1 2 3 4; do
+	for b in 1 2 3 4; do
 		[ "$a" = "$b" ] && continue
-		r4=$(ip netns exec "n$a" ping -c 3 -i 0.2 -W 2 "100.64.0.$b" | tail -1)
-		r6=$(ip netns exec "n$a" ping -c 3 -i 0.2 -W 2 "fd61:6567:6973::$b" | tail -1)
+		r4=$(ip netns exec "n$a" ping -c 3 -i 0.2 -w 15 "100.64.0.$b" | tail -1)
+		r6=$(ip netns exec "n$a" ping -c 3 -i 0.2 -w 15 "fd61:6567:6973::$b" | tail -1)
 		printf 'node %s -> node %s  v4: %s\n                   v6: %s\n' "$a" "$b" "$r4" "$r6"
 	done
 done
 
+step "6. aegis-agent status on each node"
+for n in 1 2 3 4; do
+	printf '\n-- node %s --\n' "$n"
+	ag_status "$n"
+done
+
 step "7. What the wire carries: QUIC-shaped packets, no plaintext"
-ip netns exec n1 timeout 5 tcpdump -c 2 -nn -i v12 -X udp 2>/dev/null &
+ip netns exec n1 timeout 5 tcpdump -c 2 -nn -i eth0 -X udp 2>/dev/null &
 dump=$!
 sleep 1
-ip netns exec n1 ping -c 1 100.64.0.2 >/dev/null
+ip netns exec n1 ping -c 1 100.64.0.4 >/dev/null
 wait "$dump" || true
 step "8. Shut down: SIGTERM removes devices and routes"
-for n in 1 2 3; do ag_stop "$n"; done
+for n in 1 2 3 4; do ag_stop "$n"; done
 ip -n n1 link show aegis0 2>&1 | head -1 || true
-printf '\nDemo done: three agents, CA-authorised, full mesh over IPv4 and IPv6.\n'
+printf '\nDemo done: four agents, CA-authorised, found each other through one member each, full mesh over IPv4 and IPv6.\n'
