@@ -194,7 +194,9 @@ python3 - "$tmp/iperf.json" <<'PY' || fail "iperf3 results"
 import json, sys
 s = json.load(open(sys.argv[1]))["end"]["sum"]
 print(f"  udp: {s['packets']} packets")
-assert s["packets"] > 1000, s
+# Traffic all through both rotations; not a speed test (the debug kernel
+# under KASAN sends about 900 in 8 s, the stock one about 6,800).
+assert s["packets"] > 300, s
 PY
 for pair in "1 2" "2 1"; do
 	# shellcheck disable=SC2086 # two words on purpose
