@@ -29,7 +29,8 @@
  *             record came), expires_in (s), endpoints[] ("addr:port"),
  *             prefixes[], leaving, session (peer state, "" for none)),
  *             counters {rx_packets, rx_bytes, tx_packets, tx_bytes,
- *             channel {verdict: count}, bad_bundle, records {verdict:
+ *             channel {verdict: count}, bad_bundle, rate_limited
+ *             (messages over a peer's 500/s, burst 2000), records {verdict:
  *             count}, records_sent, certs_sent, crls_sent, obj_refused,
  *             obj_expired, crl_refused, crl_adopted, sync_rounds,
  *             sync_diff, requests_sent, sessions_opened, send_errors}
@@ -329,6 +330,7 @@ static void status_mesh(struct agent *a, struct aegis_json *j)
 		aegis_json_kv_u64(j, chan_verdict_name(i), st->chan[i]);
 	aegis_json_object_end(j);
 	aegis_json_kv_u64(j, "bad_bundle", st->bad_bundle);
+	aegis_json_kv_u64(j, "rate_limited", st->rate_limited);
 	aegis_json_key(j, "records");
 	aegis_json_object_begin(j);
 	for (i = 0; i < MEMBER_VERDICT_MAX; i++)

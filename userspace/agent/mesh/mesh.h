@@ -54,12 +54,15 @@ struct peer;
 #define MESH_MAX_OBJS		32		/* objects being received */
 #define MESH_MAX_WALKS		8		/* digest runs per peer */
 #define MESH_MAX_ENDPOINTS	WIRE_MESH_MAX_ENDPOINTS
+#define MESH_RX_RATE		500		/* messages/s from one peer */
+#define MESH_RX_BURST		2000		/* a join pulls this many at once */
 
 /* Counters (status shows them; each refusal has its own). */
 struct mesh_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
 	uint64_t chan[CHAN_VERDICT_MAX];	/* MESH packets, by verdict */
 	uint64_t bad_bundle;		/* framing or a body refused whole */
+	uint64_t rate_limited;		/* messages over a peer's rate */
 	uint64_t rx_msgs[WIRE_MESH_TYPE_MAX + 1];	/* 0: unknown types */
 	uint64_t records_sent;
 	uint64_t certs_sent;		/* objects sent, by kind */
@@ -98,6 +101,9 @@ struct mesh_link {
 	unsigned int n_walks;
 	struct digest_diff diff;
 	uint64_t crl_version;		/* the peer's, as it said */
+	/* Token bucket of the messages it may send us (MESH_RX_RATE). */
+	uint32_t tokens;
+	uint64_t tokens_ms;
 };
 
 struct mesh_self_ep {

@@ -13,6 +13,25 @@
 #include "peer/peer.h"
 #include "transport/udp.h"
 
+/* May one more message from l be handled now? */
+static bool rx_allowed(struct mesh_link *l, uint64_t now)
+{
+	uint64_t add = (now - l->tokens_ms) * MESH_RX_RATE / 1000;
+
+	if (!l->tokens_ms || add >= MESH_RX_BURST) {
+		l->tokens = MESH_RX_BURST;
+		l->tokens_ms = now;
+	} else if (add) {
+		l->tokens = (uint32_t)(l->tokens + add > MESH_RX_BURST ?
+				       MESH_RX_BURST : l->tokens + add);
+		l->tokens_ms += add * 1000 / MESH_RX_RATE;
+	}
+	if (!l->tokens)
+		return false;
+	l->tokens--;
+	return true;
+}
+
 void mesh_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 		      const struct sockaddr *src, socklen_t srclen)
 {
@@ -52,6 +71,10 @@ void mesh_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	wire_mesh_reader_init(&r, plain, plen);
 	while (wire_mesh_bundle_next(&r, &t) == 1) {
+		if (!rx_allowed(p->mesh, a->now)) {
+			m->stats.rate_limited++;
+			continue;
+		}
 		m->stats.rx_msgs[t.type <= WIRE_MESH_TYPE_MAX ? t.type : 0]++;
 		if (mesh_gossip_on_msg(a, p, &t))
 			break;
