@@ -299,11 +299,11 @@ static void object_done(struct agent *a, struct peer *from,
 			struct mesh_obj *ob)
 {
 	struct mesh *m = a->mesh;
-	uint8_t hash[32];
-	unsigned int hlen = 0;
 
 	if (ob->kind == WIRE_MESH_OBJ_CERT) {
 		struct member_result res;
+		unsigned int hlen = 0;
+		uint8_t hash[32];
 
 		if (EVP_Digest(ob->data, ob->total, hash, &hlen, EVP_sha256(),
 			       NULL) != 1 ||
