@@ -59,12 +59,18 @@ wait_until 20 test -S "$AG_DIR/n1.sock"
 wait_until 5 test -s "$AG_DIR/queries"
 log "the DNS server got $(cat "$AG_DIR/queries") quer(y/ies) and answers none"
 
-# Status answers at once while the lookup hangs.
+# Status answers at once while the lookup hangs: as fast as node 2's,
+# whose loop waits for nothing (a slow guest, like the debug kernel's,
+# makes both slower; a blocked loop adds the DNS timeout, 3 s or more).
 t0=$(date +%s%N)
 ag_status 1 >"$AG_DIR/status.txt" || fail "status failed during the lookup"
 ms=$((($(date +%s%N) - t0) / 1000000))
-log "status answered in ${ms} ms during the lookup"
-[ "$ms" -lt 2500 ] || fail "status took ${ms} ms while DNS hung (a blocked loop: 3 s or more)"
+t0=$(date +%s%N)
+ag_status 2 >/dev/null || fail "status of node 2 failed"
+base=$((($(date +%s%N) - t0) / 1000000))
+log "status answered in ${ms} ms during the lookup (node 2's: ${base} ms)"
+[ "$ms" -lt $((base + 2500)) ] ||
+	fail "status took ${ms} ms while DNS hung, node 2's ${base} ms (a blocked loop: 3 s more)"
 grep -q '^node node1' "$AG_DIR/status.txt" || fail "status printed no node line"
 
 # The other static peer is up before the agent gives the name up (3 s,
