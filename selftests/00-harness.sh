@@ -41,5 +41,5 @@ log "ping over veth between netns works"
 expect_fail "does not exist" ip link show dev nosuchdev0
 expect_fail -m "Cannot find device" ip link set dev nosuchdev0 up
 expect_fail false
-wait_until 5 test -d /sys/module/veth
+wait_until 5 test -d /sys/class/net/lo
 log "ok"
