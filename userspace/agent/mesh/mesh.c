@@ -173,17 +173,24 @@ static void on_sync(struct timer *t, uint64_t now)
 {
 	struct mesh *m = container_of(t, struct mesh, t_sync);
 	struct agent *a = m->a;
-	uint8_t gone[16][WIRE_MESH_ID_LEN];
-	size_t n;
 
 	a->now = now;
 	mesh_gossip_expire(a, now);
+	mesh_expire_members(a);
+	mesh_gossip_sync(a);
+	timer_arm(&a->timers, t, now + jitter(MESH_SYNC_MS));
+}
+
+void mesh_expire_members(struct agent *a)
+{
+	struct mesh *m = a->mesh;
+	uint8_t gone[16][WIRE_MESH_ID_LEN];
+	size_t n;
+
 	do {
 		n = member_expire(&m->members, &m->trust, time(NULL), gone,
 				  ARRAY_SIZE(gone));
 	} while (n == ARRAY_SIZE(gone));
-	mesh_gossip_sync(a);
-	timer_arm(&a->timers, t, now + jitter(MESH_SYNC_MS));
 }
 
 static void on_conn(struct timer *t, uint64_t now)

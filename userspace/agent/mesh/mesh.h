@@ -141,6 +141,9 @@ void mesh_peer_free(struct agent *a, struct peer *p);
 /* Sign our record again (endpoints, prefixes or roles changed). */
 void mesh_self_changed(struct agent *a);
 
+/* Members whose record or certificate expired, or who are revoked, go. */
+void mesh_expire_members(struct agent *a);
+
 /* p's mesh state, made on first use; NULL without memory. */
 struct mesh_link *mesh_link_get(struct peer *p);
 

@@ -271,19 +271,13 @@ static void crl_adopt(struct agent *a, struct revoke_list *next)
 
 void mesh_gossip_crl_changed(struct agent *a)
 {
-	uint8_t gone[16][WIRE_MESH_ID_LEN];
 	struct mesh_out o;
 	struct peer *p;
-	size_t n;
 
 	if (!a->mesh || !a->mesh->on)
 		return;
 	/* Revoked members go from the table (and their records with them). */
-	do {
-		n = member_expire(&a->mesh->members, &a->mesh->trust,
-				  time(NULL), gone,
-				  sizeof(gone) / sizeof(gone[0]));
-	} while (n == sizeof(gone) / sizeof(gone[0]));
+	mesh_expire_members(a);
 	for (p = peer_first(&a->peers); p; p = peer_next(p)) {
 		if (!mesh_is_neighbour(p) ||
 		    p->mesh->crl_version >= crl_version(a))
