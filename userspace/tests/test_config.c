@@ -67,7 +67,7 @@ static const char full_yaml[] =
 	"default_route: false\n"
 	"enable_tun: true\n"
 	"exit_node: false\n"				/* 40 */
-	"mesh_routing: false\n"
+	"mesh_routing: true\n"
 	"load_balancing: false\n";
 
 static int load(const char *yaml, struct agent_config *cfg, char *err,
@@ -352,7 +352,7 @@ static void test_unsupported(void **state)
 		"dns_servers (line 14)", "allowed_ips (line 15)",
 		"excluded_routes (line 16)", "default_route (line 17)",
 		"enable_tun (line 18)", "exit_node (line 19)",
-		"mesh_routing (line 20)", "load_balancing (line 21)",
+		"load_balancing (line 21)",
 	};
 	struct agent_config *cfg = new_cfg();
 	char err[256];
@@ -995,8 +995,8 @@ static void test_templates(void **state)
 	assert_int_equal(cfg->n_advertise, 0);
 
 	load_template("gateway-relay.yaml", cfg);
-	assert_int_equal(cfg->n_unsupported, 1);
-	assert_true(!strncmp(cfg->unsupported[0], "mesh_routing (line ", 19));
+	assert_int_equal(cfg->n_unsupported, 0);
+	assert_true(cfg->mesh_routing);
 	assert_int_equal(cfg->mesh_ip6.family, AF_INET6);
 
 	load_template("exit-node.yaml", cfg);

@@ -902,6 +902,7 @@ static const struct cfg_key keys[] = {
 	{ "coordinators", parse_peers,
 	  .expect = "a list of HOST:PORT, IPv6 as [ADDR]:PORT" },
 	{ "auto_discovery", parse_bool, F(auto_discovery), .expect = E_BOOL },
+	{ "mesh_routing", parse_bool, F(mesh_routing), .expect = E_BOOL },
 	{ "max_neighbors", parse_uint, F(max_neighbors), .min = 1,
 	  .max = CFG_MAX_MAX_NEIGH,
 	  .expect = "the most mesh neighbours besides static peers, 1 to " STR(CFG_MAX_MAX_NEIGH) },
@@ -919,7 +920,6 @@ static const struct cfg_key keys[] = {
 	{ "default_route", inert_bool, .expect = E_BOOL },
 	{ "enable_tun", inert_bool, .min = true, .expect = E_BOOL },
 	{ "exit_node", inert_bool, .expect = E_BOOL },
-	{ "mesh_routing", inert_bool, .expect = E_BOOL },
 	{ "load_balancing", inert_bool, .expect = E_BOOL },
 };
 
@@ -1011,6 +1011,7 @@ static const struct cfg_alias peers_keys[] = {
 
 static const struct cfg_alias mesh_keys[] = {
 	{ "auto_discovery", "auto_discovery" },
+	{ "routing", "mesh_routing" },
 	{ "max_neighbors", "max_neighbors" }, { NULL, NULL },
 };
 
@@ -1286,6 +1287,7 @@ void config_defaults(struct agent_config *cfg)
 	cfg->keepalive = CFG_DEFAULT_KEEPALIVE;
 	cfg->max_peers = CFG_DEFAULT_MAX_PEERS;
 	cfg->auto_discovery = true;
+	cfg->mesh_routing = true;
 	cfg->max_neighbors = CFG_DEFAULT_MAX_NEIGH;
 	cfg->persistent_keepalive = 0;
 	cfg->accept_routes = true;

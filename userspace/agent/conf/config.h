@@ -93,6 +93,7 @@ struct agent_config {
 
 	/* The mesh (mesh/): gossip membership and neighbour selection. */
 	bool auto_discovery;		/* default true */
+	bool mesh_routing;		/* default true: routes, relaying */
 	uint32_t max_neighbors;		/* default 16, 1..1024 */
 
 	char control_socket[PATH_MAX];	/* default /run/aegisray/agent.sock */

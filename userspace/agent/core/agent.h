@@ -95,6 +95,7 @@ struct agent {
 	struct timer t_devcheck;
 
 	uint64_t now;			/* ms: this loop turn's clock */
+	const uint8_t *rx_relayed;	/* session_on_relayed(): its source */
 	uint64_t start_ms;
 	uint64_t last_ts;		/* last INIT timestamp we sent */
 	bool stop;

@@ -33,7 +33,19 @@
  *             (messages over a peer's 500/s, burst 2000), records {verdict:
  *             count}, records_sent, certs_sent, crls_sent, obj_refused,
  *             obj_expired, crl_refused, crl_adopted, sync_rounds,
- *             sync_diff, requests_sent, sessions_opened, send_errors}
+ *             sync_diff, requests_sent, sessions_opened, send_errors},
+ *             routing (when mesh_routing is on) {seqno (ours), relay
+ *             (we relay), links[] (id, name, alive, relay, rtt_us,
+ *             rttvar_us, lost, resolved (probes of the loss window),
+ *             cost (metric units of 100 us; 65535: none), fast (probed
+ *             every 100 ms), probes_sent, probes_answered), routes[] (id,
+ *             name, reachable, next_hop, next_hop_name, metric, seqno,
+ *             routes (known through any neighbour), kernel_via (the
+ *             kernel relays through next_hop)), counters {...,
+ *             refused {reason: count}}},
+ *             relay {sent, forwarded, received, no_route, denied,
+ *             hop_limit, malformed, looped, unknown_source, out_of_order,
+ *             reasm_expired, reasm_evicted} (handshakes through the mesh)
  *
  * Peers come in the peer table's order. A request other than "status"
  * (or "status json") gets {"error": "..."}.
@@ -293,6 +305,149 @@ static void mesh_member(struct agent *a, const struct member *mm,
 	aegis_json_object_end(j);
 }
 
+static const char *peer_name(struct agent *a, const uint8_t *id)
+{
+	const struct peer *p = peer_find_id(&a->peers, id);
+
+	return p && p->has_id ? p->cert.name : "";
+}
+
+/* The neighbour links as the probes see them. */
+static void mesh_links(struct agent *a, struct aegis_json *j)
+{
+	char id[AEGIS_NODE_ID_HEX_SIZE];
+	const struct peer *p;
+
+	aegis_json_key(j, "links");
+	aegis_json_array_begin(j);
+	for (p = peer_first(&a->peers); p; p = peer_next(p)) {
+		const struct mesh_link *l = p->mesh;
+		uint32_t srtt = 0, var = 0;
+		unsigned int lost, resolved;
+
+		if (!l || !l->rt_up)
+			continue;
+		probe_srtt_us(&l->probe, &srtt, &var);
+		probe_loss(&l->probe, a->now, &lost, &resolved);
+		aegis_json_object_begin(j);
+		aegis_json_kv_string(j, "id", aegis_node_id_format(p->id, id));
+		aegis_json_kv_string(j, "name", p->cert.name);
+		aegis_json_kv_bool(j, "alive", l->rt_alive);
+		aegis_json_kv_bool(j, "relay", p->cert.roles & CERT_ROLE_RELAY);
+		aegis_json_kv_u64(j, "rtt_us", srtt);
+		aegis_json_kv_u64(j, "rttvar_us", var);
+		aegis_json_kv_u64(j, "lost", lost);
+		aegis_json_kv_u64(j, "resolved", resolved);
+		aegis_json_kv_u64(j, "cost", l->cost);
+		aegis_json_kv_bool(j, "fast", a->now < l->active_until ||
+				   a->now < l->probed_fast_until);
+		aegis_json_kv_u64(j, "probes_sent", l->probe.n_sent);
+		aegis_json_kv_u64(j, "probes_answered", l->probe.n_answered);
+		aegis_json_object_end(j);
+	}
+	aegis_json_array_end(j);
+}
+
+/* The routing table: each destination's selected route. */
+static void mesh_routes(struct agent *a, struct aegis_json *j)
+{
+	const struct rib *r = a->mesh->rib;
+	char id[AEGIS_NODE_ID_HEX_SIZE];
+	const struct rib_list *e;
+
+	aegis_json_key(j, "routes");
+	aegis_json_array_begin(j);
+	for (e = r->all.next; e != &r->all; e = e->next) {
+		const struct rib_dest *d = container_of(e, struct rib_dest, all);
+		const struct rib_route *sel = d->selected;
+		const struct peer *p = peer_find_id(&a->peers, d->id);
+
+		aegis_json_object_begin(j);
+		aegis_json_kv_string(j, "id", aegis_node_id_format(d->id, id));
+		aegis_json_kv_string(j, "name", peer_name(a, d->id));
+		aegis_json_kv_bool(j, "reachable", sel != NULL);
+		aegis_json_kv_string(j, "next_hop", sel ?
+				     aegis_node_id_format(sel->nbr->id, id) : "");
+		aegis_json_kv_string(j, "next_hop_name",
+				     sel ? peer_name(a, sel->nbr->id) : "");
+		aegis_json_kv_u64(j, "metric", sel ? sel->metric : RIB_METRIC_INF);
+		aegis_json_kv_u64(j, "seqno", sel ? sel->seqno : d->fd.seqno);
+		aegis_json_kv_u64(j, "routes", d->n_routes);
+		aegis_json_kv_bool(j, "kernel_via", p && p->has_via);
+		aegis_json_object_end(j);
+	}
+	aegis_json_array_end(j);
+}
+
+static void mesh_routing(struct agent *a, struct aegis_json *j)
+{
+	const struct mesh_route_stats *st = &a->mesh->rstats;
+	static const char *const refusals[MESH_RT_MAX] = {
+		[MESH_RT_UNKNOWN_ORIGIN] = "unknown_origin",
+		[MESH_RT_REVOKED] = "revoked",
+		[MESH_RT_SEQNO_UNSIGNED] = "seqno_unsigned",
+		[MESH_RT_NOT_NEIGHBOUR] = "not_neighbour",
+	};
+	const struct rib_stats *rs = &a->mesh->rib->stats;
+	unsigned int i;
+
+	aegis_json_key(j, "routing");
+	aegis_json_object_begin(j);
+	aegis_json_kv_u64(j, "seqno", a->mesh->rib->seqno);
+	aegis_json_kv_bool(j, "relay", a->mesh->sel.relay);
+	mesh_links(a, j);
+	mesh_routes(a, j);
+	aegis_json_key(j, "counters");
+	aegis_json_object_begin(j);
+	aegis_json_kv_u64(j, "probes_sent", st->probes_sent);
+	aegis_json_kv_u64(j, "stray_echoes", st->stray_echoes);
+	aegis_json_kv_u64(j, "links_alive", st->links_alive);
+	aegis_json_kv_u64(j, "links_dead", st->links_dead);
+	aegis_json_kv_u64(j, "updates_rx", st->updates_rx);
+	aegis_json_kv_u64(j, "updates_sent", st->updates_sent);
+	aegis_json_kv_u64(j, "adverts_sent", st->adverts_sent);
+	aegis_json_kv_u64(j, "dumps", st->dumps);
+	aegis_json_key(j, "refused");
+	aegis_json_object_begin(j);
+	for (i = 0; i < MESH_RT_MAX; i++)
+		aegis_json_kv_u64(j, refusals[i], st->refused[i]);
+	aegis_json_object_end(j);
+	aegis_json_kv_u64(j, "unfeasible", rs->unfeasible);
+	aegis_json_kv_u64(j, "retractions", rs->retractions);
+	aegis_json_kv_u64(j, "expired", rs->expired);
+	aegis_json_kv_u64(j, "lost", rs->lost);
+	aegis_json_kv_u64(j, "requests_rx", st->requests_rx);
+	aegis_json_kv_u64(j, "requests_sent", st->requests_sent);
+	aegis_json_kv_u64(j, "requests_forwarded", st->requests_forwarded);
+	aegis_json_kv_u64(j, "seqno_bumps", st->seqno_bumps);
+	aegis_json_kv_u64(j, "route_changes", st->route_changes);
+	aegis_json_kv_u64(j, "next_hop_changes", st->next_hop_changes);
+	aegis_json_kv_u64(j, "no_memory", st->no_memory);
+	aegis_json_object_end(j);
+	aegis_json_object_end(j);
+}
+
+static void mesh_relay(struct agent *a, struct aegis_json *j)
+{
+	const struct mesh_relay_stats *st = &a->mesh->relay_stats;
+
+	aegis_json_key(j, "relay");
+	aegis_json_object_begin(j);
+	aegis_json_kv_u64(j, "sent", st->sent);
+	aegis_json_kv_u64(j, "forwarded", st->forwarded);
+	aegis_json_kv_u64(j, "received", st->received);
+	aegis_json_kv_u64(j, "no_route", st->no_route);
+	aegis_json_kv_u64(j, "denied", st->denied);
+	aegis_json_kv_u64(j, "hop_limit", st->hop_limit);
+	aegis_json_kv_u64(j, "malformed", st->malformed);
+	aegis_json_kv_u64(j, "looped", st->looped);
+	aegis_json_kv_u64(j, "unknown_source", st->unknown_source);
+	aegis_json_kv_u64(j, "out_of_order", st->out_of_order);
+	aegis_json_kv_u64(j, "reasm_expired", st->reasm_expired);
+	aegis_json_kv_u64(j, "reasm_evicted", st->reasm_evicted);
+	aegis_json_object_end(j);
+}
+
 static void status_mesh(struct agent *a, struct aegis_json *j)
 {
 	const struct mesh *m = a->mesh;
@@ -350,6 +505,10 @@ static void status_mesh(struct agent *a, struct aegis_json *j)
 	aegis_json_kv_u64(j, "sessions_opened", st->sessions_opened);
 	aegis_json_kv_u64(j, "send_errors", st->send_errors);
 	aegis_json_object_end(j);
+	if (m->rib) {
+		mesh_routing(a, j);
+		mesh_relay(a, j);
+	}
 	aegis_json_object_end(j);
 }
 

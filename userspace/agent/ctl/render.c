@@ -291,6 +291,71 @@ static void render_counters(struct reader *r, struct json_object *doc,
 			get_u64(r, c, "counters", "revoked_nodes"));
 }
 
+/* The mesh's links and routes (agents with mesh_routing on). */
+static void render_routing(struct reader *r, struct json_object *mesh,
+			   FILE *out)
+{
+	struct json_object *rt, *links, *routes, *c;
+	char where[48];
+	size_t i, n;
+
+	if (!json_object_object_get_ex(mesh, "routing", NULL))
+		return;
+	rt = member(r, mesh, "mesh", "routing", json_type_object, false);
+	links = rt ? member(r, rt, "mesh.routing", "links", json_type_array, false) : NULL;
+	routes = rt ? member(r, rt, "mesh.routing", "routes", json_type_array, false) : NULL;
+	if (!links || !routes)
+		return;
+	n = json_object_array_length(links);
+	fprintf(out, "\nlinks: %zu\n", n);
+	for (i = 0; i < n && !r->failed; i++) {
+		struct json_object *l = json_object_array_get_idx(links, i);
+
+		snprintf(where, sizeof(where), "mesh.routing.links[%zu]", i);
+		if (!json_object_is_type(l, json_type_object)) {
+			reader_fail(r, "status: %s is not an object", where);
+			return;
+		}
+		fprintf(out, "  %-12s %-5s rtt %7.2f ms  loss %2" PRIu64 "/%-2" PRIu64 "  cost %-5" PRIu64 "%s%s\n",
+			get_str(r, l, where, "name", true),
+			json_object_get_boolean(json_object_object_get(l, "alive")) ? "up" : "DEAD",
+			(double)get_u64(r, l, where, "rtt_us") / 1000.0,
+			get_u64(r, l, where, "lost"), get_u64(r, l, where, "resolved"),
+			get_u64(r, l, where, "cost"),
+			json_object_get_boolean(json_object_object_get(l, "relay")) ? "  relay" : "",
+			json_object_get_boolean(json_object_object_get(l, "fast")) ? "  (busy)" : "");
+	}
+	n = json_object_array_length(routes);
+	fprintf(out, "\nmesh routes: %zu\n", n);
+	for (i = 0; i < n && !r->failed; i++) {
+		struct json_object *d = json_object_array_get_idx(routes, i);
+		const char *name, *id, *via;
+
+		snprintf(where, sizeof(where), "mesh.routing.routes[%zu]", i);
+		if (!json_object_is_type(d, json_type_object)) {
+			reader_fail(r, "status: %s is not an object", where);
+			return;
+		}
+		name = get_str(r, d, where, "name", true);
+		id = get_str(r, d, where, "id", false);
+		via = get_str(r, d, where, "next_hop_name", true);
+		if (!json_object_get_boolean(json_object_object_get(d, "reachable")))
+			fprintf(out, "  %-12.12s unreachable\n", name[0] ? name : id);
+		else
+			fprintf(out, "  %-12.12s via %-12.12s metric %-5" PRIu64 " seqno %" PRIu64 "\n",
+				name[0] ? name : id, via[0] ? via : "?",
+				get_u64(r, d, where, "metric"),
+				get_u64(r, d, where, "seqno"));
+	}
+	c = member(r, rt, "mesh.routing", "counters", json_type_object, false);
+	if (c)
+		fprintf(out, "  routing: %" PRIu64 " updates in, %" PRIu64 " out; %" PRIu64 " links died; %" PRIu64 " next-hop changes\n",
+			get_u64(r, c, "mesh.routing.counters", "updates_rx"),
+			get_u64(r, c, "mesh.routing.counters", "updates_sent"),
+			get_u64(r, c, "mesh.routing.counters", "links_dead"),
+			get_u64(r, c, "mesh.routing.counters", "next_hop_changes"));
+}
+
 /* The mesh: members met through gossip (older agents have no "mesh"). */
 static void render_mesh(struct reader *r, struct json_object *doc, FILE *out)
 {
@@ -340,6 +405,7 @@ static void render_mesh(struct reader *r, struct json_object *doc, FILE *out)
 			get_u64(r, c, "mesh.counters", "rx_packets"),
 			get_u64(r, c, "mesh.counters", "tx_packets"),
 			get_u64(r, c, "mesh.counters", "sessions_opened"));
+	render_routing(r, mesh, out);
 }
 
 /* Parse doc: one JSON value and nothing after it but white space. */

@@ -111,7 +111,7 @@ static void self_endpoints(struct agent *a, struct mesh_self_ep *out)
 
 /* ---- our record -------------------------------------------------------- */
 
-static int sign_self(struct agent *a, bool leave)
+static int sign_self(struct agent *a, bool leave, uint64_t seq_floor)
 {
 	struct mesh *m = a->mesh;
 	struct member_result res;
@@ -131,8 +131,10 @@ static int sign_self(struct agent *a, bool leave)
 		f.n_prefixes = a->cfg.n_advertise;
 		f.prefixes = a->cfg.advertise_routes;
 	}
-	ret = member_self_record(&m->members, a->id.key, &f,
-				 (uint64_t)now << 16, now, &res);
+	if (seq_floor < (uint64_t)now << 16)
+		seq_floor = (uint64_t)now << 16;
+	ret = member_self_record(&m->members, a->id.key, &f, seq_floor, now,
+				 &res);
 	if (ret) {
 		log_err("mesh: cannot sign our record: %s", strerror(-ret));
 		return ret;
@@ -143,13 +145,25 @@ static int sign_self(struct agent *a, bool leave)
 		  (unsigned long long)res.seq, f.n_endpoints,
 		  leave ? ", leaving" : "");
 	mesh_gossip_flood(a, res.m->rec, NULL);
+	if (!leave)
+		mesh_route_self_signed(a);
 	return 0;
 }
 
 void mesh_self_changed(struct agent *a)
 {
 	if (a->mesh && a->mesh->on)
-		sign_self(a, false);
+		sign_self(a, false, 0);
+}
+
+void mesh_self_route_seqno(struct agent *a, uint16_t seqno)
+{
+	uint64_t hi = a->mesh->self_seq >> 16;
+	uint16_t ahead = (uint16_t)(seqno - (uint16_t)hi);
+
+	/* Only forwards (rib_seqno_newer()): our record covers the rest. */
+	if (ahead && ahead < 0x8000)
+		sign_self(a, false, (hi + ahead) << 16);
 }
 
 static void on_refresh(struct timer *t, uint64_t now)
@@ -164,7 +178,7 @@ static void on_refresh(struct timer *t, uint64_t now)
 	    memcmp(ep.ep, m->self_ep.ep, ep.n * sizeof(ep.ep[0])) ||
 	    time(NULL) - m->self_signed >= MESH_REFRESH_S) {
 		m->self_ep = ep;
-		sign_self(a, false);
+		sign_self(a, false, 0);
 	}
 	timer_arm(&a->timers, t, now + REFRESH_CHECK_MS);
 }
@@ -236,7 +250,9 @@ void mesh_start(struct agent *a)
 	self_endpoints(a, &m->self_ep);
 	if (!m->self_ep.n)
 		log_warn("mesh: no address to publish: members will reach this node only through sessions it opens");
-	sign_self(a, false);
+	sign_self(a, false, 0);
+	if (a->cfg.mesh_routing && mesh_route_start(a))
+		log_warn("mesh: no memory for routing: direct sessions only");
 	timer_arm(&a->timers, &m->t_refresh, a->now + REFRESH_CHECK_MS);
 	timer_arm(&a->timers, &m->t_sync, a->now + jitter(MESH_SYNC_MS));
 	timer_arm(&a->timers, &m->t_conn, a->now + jitter(MESH_CONN_MS));
@@ -245,7 +261,7 @@ void mesh_start(struct agent *a)
 void mesh_stop(struct agent *a)
 {
 	if (a->mesh && a->mesh->on && a->mesh->self_seq)
-		sign_self(a, true);
+		sign_self(a, true, 0);
 }
 
 void mesh_free(struct agent *a)
@@ -258,6 +274,7 @@ void mesh_free(struct agent *a)
 	timer_cancel(&a->timers, &m->t_refresh);
 	timer_cancel(&a->timers, &m->t_sync);
 	timer_cancel(&a->timers, &m->t_conn);
+	mesh_route_free(a);
 	for (i = 0; i < MESH_MAX_OBJS; i++)
 		free(m->objs[i].data);
 	member_table_free(&m->members);
@@ -283,18 +300,31 @@ void mesh_peer_up(struct agent *a, struct peer *p, bool fresh)
 
 	if (!m || !m->on || !p->chan[PEER_CHAN_CUR].valid || !mesh_link_get(p))
 		return;
+	/* A session through relays is end to end, not a link: the mesh
+	 * talks only to neighbours it reaches directly. */
+	if (p->has_via)
+		return;
 	if (p->mesh->up && !fresh)
 		return;		/* a rotation: nothing new to say */
 	p->mesh->up = true;
 	p->mesh->up_ms = a->now;
 	mesh_gossip_greet(a, p);
+	mesh_route_peer_up(a, p);
+}
+
+void mesh_peer_down(struct agent *a, struct peer *p)
+{
+	if (!p->mesh)
+		return;
+	mesh_route_peer_down(a, p);
+	p->mesh->up = false;
 }
 
 void mesh_peer_free(struct agent *a, struct peer *p)
 {
-	(void)a;
 	if (!p->mesh)
 		return;
+	mesh_route_peer_down(a, p);
 	digest_diff_free(&p->mesh->diff);
 	free(p->mesh);
 	p->mesh = NULL;

@@ -41,6 +41,9 @@
 #include "core/timer.h"
 #include "member/digest.h"
 #include "member/member.h"
+#include "route/probe.h"
+#include "route/rib.h"
+#include "route/select.h"
 #include "wire/wire_mesh.h"
 
 struct agent;
@@ -56,6 +59,66 @@ struct peer;
 #define MESH_MAX_ENDPOINTS	WIRE_MESH_MAX_ENDPOINTS
 #define MESH_RX_RATE		500		/* messages/s from one peer */
 #define MESH_RX_BURST		2000		/* a join pulls this many at once */
+#define MESH_PROBE_FAST_MS	100		/* a link carrying traffic */
+#define MESH_PROBE_IDLE_MS	2000		/* an idle link */
+#define MESH_PROBE_DEAD_MS	6000		/* nothing heard: dead */
+#define MESH_DUMP_MS		16000		/* full route dump, per nbr */
+
+/* Route updates refused, by reason (mesh_route.c). */
+enum mesh_route_refusal {
+	MESH_RT_UNKNOWN_ORIGIN,		/* no record of the origin (yet) */
+	MESH_RT_REVOKED,		/* the origin is revoked */
+	MESH_RT_SEQNO_UNSIGNED,		/* newer than the origin's record */
+	MESH_RT_NOT_NEIGHBOUR,		/* its link is dead to us */
+	MESH_RT_MAX,
+};
+
+struct mesh_route_stats {
+	uint64_t probes_sent;
+	uint64_t stray_echoes;		/* unknown, late or repeated */
+	uint64_t links_alive;		/* links that came (back) up */
+	uint64_t links_dead;		/* links the probes found dead */
+	uint64_t updates_rx, updates_sent, adverts_sent, dumps;
+	uint64_t refused[MESH_RT_MAX];
+	uint64_t requests_rx, requests_sent, requests_forwarded;
+	uint64_t seqno_bumps;		/* our seqno raised on request */
+	uint64_t route_changes;		/* selections that changed */
+	uint64_t next_hop_changes;	/* of which moved a kernel next hop */
+	uint64_t no_memory;
+};
+
+#define MESH_MAX_REASM		8	/* relayed handshakes being put together */
+#define MESH_REASM_TTL_MS	5000
+
+/* Handshakes through the mesh (mesh_relay.c). */
+struct mesh_relay_stats {
+	uint64_t sent;			/* ours, into the mesh */
+	uint64_t forwarded;		/* others', on towards their dst */
+	uint64_t received;		/* for us, whole */
+	uint64_t no_route;		/* no next hop (or only back) */
+	uint64_t denied;		/* we do not relay */
+	uint64_t hop_limit;		/* spent */
+	uint64_t malformed;
+	uint64_t looped;		/* our own, come back */
+	uint64_t unknown_source;	/* not a member, or revoked */
+	uint64_t out_of_order;		/* pieces with a gap: dropped */
+	uint64_t reasm_expired, reasm_evicted;
+};
+
+struct mesh_reasm {
+	bool used;
+	uint32_t packet_id;
+	uint16_t total, have;
+	uint8_t src[WIRE_MESH_ID_LEN];
+	uint64_t started_ms;
+	uint8_t buf[WIRE_MAX_DATAGRAM];
+};
+
+/* A route's seqno: bits 16..31 of its origin's record seq (mesh_route.c). */
+static inline uint16_t mesh_route_seqno(uint64_t record_seq)
+{
+	return (uint16_t)(record_seq >> 16);
+}
 
 /* Counters (status shows them; each refusal has its own). */
 struct mesh_stats {
@@ -104,6 +167,18 @@ struct mesh_link {
 	/* Token bucket of the messages it may send us (MESH_RX_RATE). */
 	uint32_t tokens;
 	uint64_t tokens_ms;
+	/* Routing (mesh_route.c): a rib neighbour while rt_up; its link is
+	 * alive (in the rib) or dead (probed until an echo comes). */
+	bool rt_up, rt_alive;
+	struct probe probe;
+	uint32_t probe_seq;
+	uint64_t probe_next;		/* ms */
+	uint16_t cost;			/* what the rib was told */
+	uint64_t dump_next;		/* ms: our next full dump to it */
+	uint64_t active_until;		/* traffic over it: probe fast */
+	uint64_t probed_fast_until;	/* it probes us fast: so do we */
+	uint64_t last_probe_rx;
+	uint64_t pkts_seen;		/* kernel counters at the last poll */
 };
 
 struct mesh_self_ep {
@@ -122,6 +197,15 @@ struct mesh {
 	struct mesh_obj objs[MESH_MAX_OBJS];
 	struct timer t_refresh, t_sync, t_conn, t_objs;
 	struct mesh_stats stats;
+	/* Routing (mesh_route.c); rib NULL: mesh_routing off. */
+	struct rib *rib;
+	struct select_config sel;
+	struct select_out out;
+	struct timer t_route;
+	uint64_t poll_next;
+	struct mesh_route_stats rstats;
+	struct mesh_reasm reasm[MESH_MAX_REASM];
+	struct mesh_relay_stats relay_stats;
 };
 
 /* ---- mesh.c ------------------------------------------------------------ */
@@ -140,6 +224,12 @@ void mesh_peer_free(struct agent *a, struct peer *p);
 
 /* Sign our record again (endpoints, prefixes or roles changed). */
 void mesh_self_changed(struct agent *a);
+
+/* Sign our record again with route seqno seqno at least (a request). */
+void mesh_self_route_seqno(struct agent *a, uint16_t seqno);
+
+/* p's session ended (its keys are gone). */
+void mesh_peer_down(struct agent *a, struct peer *p);
 
 /* Members whose record or certificate expired, or who are revoked, go. */
 void mesh_expire_members(struct agent *a);
@@ -207,5 +297,31 @@ bool mesh_revoked(void *ctx, const uint8_t *id);
 void mesh_conn_select(struct agent *a);
 /* A member's record changed or came: a session to open? */
 void mesh_conn_member(struct agent *a, const struct member *m);
+
+/* ---- mesh_route.c ------------------------------------------------------ */
+
+/* The rib, its timer (after our first record). 0 or -ENOMEM. */
+int mesh_route_start(struct agent *a);
+void mesh_route_free(struct agent *a);
+/* A neighbour's session came up / went: a rib neighbour, probed. */
+void mesh_route_peer_up(struct agent *a, struct peer *p);
+void mesh_route_peer_down(struct agent *a, struct peer *p);
+/* PROBE, ECHO, ROUTE_UPDATE, ROUTE_SEQNO_REQUEST from a neighbour. */
+void mesh_route_on_msg(struct agent *a, struct peer *from,
+		       const struct wire_mesh_tlv *t);
+/* Select what changed; next hops to the fib, adverts out. */
+void mesh_route_run(struct agent *a);
+/* Our record was signed again: its route seqno is ours. */
+void mesh_route_self_signed(struct agent *a);
+
+/* ---- mesh_relay.c ------------------------------------------------------ */
+
+/* A control packet to member dst through the mesh: 0, -EHOSTUNREACH (no
+ * route) or -EMSGSIZE. */
+int mesh_relay_send(struct agent *a, const uint8_t *dst, const uint8_t *pkt,
+		    size_t len);
+/* A RELAYED_HANDSHAKE piece from a neighbour: ours, or to pass on. */
+void mesh_relay_on_msg(struct agent *a, struct peer *from,
+		       const struct wire_mesh_tlv *t);
 
 #endif /* AGENT_MESH_MESH_H */

@@ -174,7 +174,7 @@ void mesh_conn_select(struct agent *a)
 			continue;
 		next_endpoint(p, mm);
 		memcpy(cand[k].id, mm->id, NEIGH_ID_LEN);
-		cand[k].reachable = true;
+		cand[k].reachable = !p->has_via;	/* directly */
 		cand[k].is_static = p->static_idx >= 0;
 		cand[k].is_neighbour = mesh_is_neighbour(p);
 		if (cand[k].is_neighbour)

@@ -76,9 +76,23 @@ void mesh_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 			continue;
 		}
 		m->stats.rx_msgs[t.type <= WIRE_MESH_TYPE_MAX ? t.type : 0]++;
+		switch (t.type) {
+		case WIRE_MESH_PROBE:
+		case WIRE_MESH_ECHO:
+		case WIRE_MESH_ROUTE_UPDATE:
+		case WIRE_MESH_ROUTE_SEQNO_REQUEST:
+			mesh_route_on_msg(a, p, &t);
+			continue;
+		case WIRE_MESH_RELAYED_HANDSHAKE:
+			mesh_relay_on_msg(a, p, &t);
+			continue;
+		default:
+			break;
+		}
 		if (mesh_gossip_on_msg(a, p, &t))
 			break;
 	}
+	mesh_route_run(a);
 }
 
 /* ---- out --------------------------------------------------------------- */

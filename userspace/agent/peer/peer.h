@@ -121,6 +121,8 @@ struct peer {
 	 */
 	struct chan_keys chan[2];
 	struct mesh_link *mesh;		/* mesh/: its state for this peer */
+	bool has_via;			/* routed through node via (mesh) */
+	uint8_t via[AEGIS_NODE_ID_LEN];
 
 	/* What it advertised (with its mesh IPs), for the fib and status. */
 	struct wire_routes routes;

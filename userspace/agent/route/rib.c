@@ -659,6 +659,15 @@ void rib_self_bump(struct rib *r)
 	r->self_dirty = true;
 }
 
+bool rib_self_seqno(struct rib *r, uint16_t seqno)
+{
+	if (!rib_seqno_newer(seqno, r->seqno))
+		return false;
+	r->seqno = seqno;
+	r->self_dirty = true;
+	return true;
+}
+
 /* ---- seqno requests ------------------------------------------------------ */
 
 int rib_requests_push(struct rib_requests *q, const struct rib_request *rq)

@@ -370,6 +370,9 @@ int rib_self_prefixes(struct rib *r, const struct aegis_prefix *p,
 
 /* Raise our seqno (e.g. periodically), so that our update is advertised. */
 void rib_self_bump(struct rib *r);
+/* Take seqno as ours if it is newer (the caller signed a record that
+ * carries it); then our update is advertised. True if it was taken. */
+bool rib_self_seqno(struct rib *r, uint16_t seqno);
 
 struct rib_dest *rib_dest_find(const struct rib *r, const uint8_t *id);
 struct rib_route *rib_route_find(const struct rib *r, const uint8_t *dest,

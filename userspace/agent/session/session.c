@@ -153,10 +153,38 @@ static int kernel_fail(struct agent *a, const char *what)
 	return -EIO;
 }
 
+/* A control packet to p: through the mesh when p is routed through a
+ * relay (or we know no endpoint of it), else to its endpoint. */
 static int send_to_peer(struct agent *a, struct peer *p, const uint8_t *buf,
 			size_t n)
 {
+	if ((p->has_via || !p->ep_len) && p->has_id &&
+	    !mesh_relay_send(a, p->id, buf, n))
+		return 0;
+	if (!p->ep_len)
+		return -EHOSTUNREACH;
 	return udp_send(a, (struct sockaddr *)&p->ep, buf, n);
+}
+
+/* The answer to what came from src: back through the mesh if it came
+ * that way (session_on_relayed()). */
+static int reply(struct agent *a, const struct sockaddr *src,
+		 const uint8_t *buf, size_t n)
+{
+	if (a->rx_relayed)
+		return mesh_relay_send(a, a->rx_relayed, buf, n);
+	return udp_send(a, src, buf, n);
+}
+
+/* Where p is: src, unless the packet came through the mesh (src is then
+ * a relay's address, not p's). */
+static void learn_ep(struct agent *a, struct peer *p,
+		     const struct sockaddr *src, socklen_t srclen)
+{
+	if (a->rx_relayed)
+		return;
+	memcpy(&p->ep, src, srclen);
+	p->ep_len = srclen;
 }
 
 /* ---- what the fib is to install for a peer ----------------------------- */
@@ -182,16 +210,51 @@ static int install_node(struct agent *a, struct peer *p)
 	struct aegis_udp_endpoint ep;
 	uint32_t flags = 0;
 
-	if (addr_to_endpoint((struct sockaddr *)&p->ep, &ep))
+	/* A member met only through the mesh has no endpoint: none. */
+	if (p->ep_len && addr_to_endpoint((struct sockaddr *)&p->ep, &ep))
 		return -EINVAL;
 	if (a->me.roles & CERT_ROLE_RELAY)
 		flags |= AEGIS_NODE_F_RELAY;
-	if (fib_node_want(a->fib, p->id, &ep, NULL, a->cfg.persistent_keepalive,
-			  flags))
+	if (fib_node_want(a->fib, p->id, p->ep_len ? &ep : NULL,
+			  p->has_via ? p->via : NULL,
+			  a->cfg.persistent_keepalive, flags))
 		return kernel_fail(a, "install node");
 	if (fib_apply(a, "install node") || !fib_node_installed(a->fib, p->id))
 		return -EIO;
 	return 0;
+}
+
+int session_set_via(struct agent *a, struct peer *p, const uint8_t *via)
+{
+	struct aegis_udp_endpoint ep;
+	uint32_t flags = 0;
+
+	if (!via == !p->has_via &&
+	    (!via || !memcmp(via, p->via, sizeof(p->via))))
+		return 0;
+	p->has_via = via != NULL;
+	if (via)
+		memcpy(p->via, via, sizeof(p->via));
+	else
+		memset(p->via, 0, sizeof(p->via));
+	/* Only a node in the kernel is re-pointed; install_node() uses
+	 * p->via when it comes. */
+	if (!p->has_id || !fib_node_installed(a->fib, p->id) ||
+	    (p->ep_len && addr_to_endpoint((struct sockaddr *)&p->ep, &ep)))
+		return 1;
+	if (a->me.roles & CERT_ROLE_RELAY)
+		flags |= AEGIS_NODE_F_RELAY;
+	if (fib_node_want(a->fib, p->id, p->ep_len ? &ep : NULL, via,
+			  a->cfg.persistent_keepalive, flags)) {
+		kernel_fail(a, "next hop");
+		return -EIO;
+	}
+	return 1;
+}
+
+void session_fib_sync(struct agent *a, const char *what)
+{
+	fib_apply(a, what);
 }
 
 /* An advertised route needs a kernel route unless the mesh covers it. */
@@ -439,8 +502,7 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	peer_reset_init(&a->peers, p);
 	p->cert = info.cert;
-	memcpy(&p->ep, src, srclen);
-	p->ep_len = srclen;
+	learn_ep(a, p, src, srclen);
 
 	had_primary = p->has_primary;
 	if (install_node(a, p) || clear_secondary(a, p) ||
@@ -454,7 +516,7 @@ static void on_resp(struct agent *a, const uint8_t *buf, size_t len,
 	install_routes(a, p, &info.routes);
 
 	if (!hs_confirm_create(&keys, &w))
-		udp_send(a, src, w.data, w.len);
+		reply(a, src, w.data, w.len);
 	p->confirm_due = true;
 	p->confirm_sent = 1;
 	arm(a, &p->t_confirm, a->now + CONFIRM_RESEND_MS);
@@ -544,8 +606,11 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	a->stats.inits_rx++;
 
-	/* The DoS gate: nothing below runs for a source it stops. */
-	switch (cookie_gate_check(&a->gate, src, buf, m.mac1_off + WIRE_MAC_LEN,
+	/* The DoS gate: nothing below runs for a source it stops. What
+	 * came through the mesh was rate-limited per neighbour already, and
+	 * a cookie cannot go back through relays. */
+	switch (a->rx_relayed ? COOKIE_PASS :
+		cookie_gate_check(&a->gate, src, buf, m.mac1_off + WIRE_MAC_LEN,
 				  m.mac2, clock_wall_ns())) {
 	case COOKIE_SEND_COOKIE:
 		if (!cookie_build_reply(&a->gate, src, m.sender_index, hdr->scid,
@@ -571,6 +636,14 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	if (!memcmp(info.cert.node_id, a->id.node_id, AEGIS_NODE_ID_LEN)) {
 		refuse(a, HS_WRONG_RESPONDER, "initiation", src, "(ourselves)");
+		return;
+	}
+	/* Through the mesh, the source named in the relay header must be
+	 * the one who signed: replies go back to it. */
+	if (a->rx_relayed && memcmp(info.cert.node_id, a->rx_relayed,
+				    AEGIS_NODE_ID_LEN)) {
+		refuse(a, HS_NO_MATCH, "relayed initiation", src,
+		       info.cert.name);
 		return;
 	}
 	p = peer_find_id(&a->peers, info.cert.node_id);
@@ -601,7 +674,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 			 */
 			log_debug("crossing initiations with %s: ours wins",
 				  info.cert.name);
-			udp_send(a, src, p->init->msg, p->init->len);
+			reply(a, src, p->init->msg, p->init->len);
 			return;
 		}
 		log_debug("crossing initiations with %s: theirs wins",
@@ -610,8 +683,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	p->last_init_ts = info.timestamp;
 	p->cert = info.cert;
-	memcpy(&p->ep, src, srclen);
-	p->ep_len = srclen;
+	learn_ep(a, p, src, srclen);
 
 	if (hs_resp_create(&a->hs, buf, len, &m, &info, &w, &keys)) {
 		refuse(a, HS_CRYPTO, "initiation", src, info.cert.name);
@@ -624,7 +696,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 	}
 	chan_set(a, p, PEER_CHAN_ALT, &keys);
 	install_routes(a, p, &info.routes);
-	udp_send(a, src, w.data, w.len);
+	reply(a, src, w.data, w.len);
 	p->await_confirm = true;
 	keys_strip_secrets(&keys);
 	p->pending = keys;
@@ -677,8 +749,7 @@ static void on_confirm(struct agent *a, const uint8_t *buf, size_t len,
 		refuse(a, HS_BAD_SIGNATURE, "confirmation", src, p->cert.name);
 		return;
 	}
-	memcpy(&p->ep, src, srclen);
-	p->ep_len = srclen;
+	learn_ep(a, p, src, srclen);
 	activate_pending(a, p);
 }
 
@@ -811,6 +882,35 @@ void session_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 		a->stats.garbage++;
 		break;
 	}
+}
+
+void session_on_relayed(struct agent *a, const uint8_t *src_id,
+			struct peer *hop, const uint8_t *buf, size_t len)
+{
+	struct wire_hdr hdr;
+
+	if (wire_parse_hdr(buf, len, &hdr) || !hop->ep_len) {
+		a->stats.garbage++;
+		return;
+	}
+	a->rx_relayed = src_id;
+	switch (hdr.msg) {
+	case WIRE_MSG_INIT:
+		on_init(a, buf, len, &hdr, (struct sockaddr *)&hop->ep,
+			hop->ep_len);
+		break;
+	case WIRE_MSG_RESP:
+		on_resp(a, buf, len, (struct sockaddr *)&hop->ep, hop->ep_len);
+		break;
+	case WIRE_MSG_CONFIRM:
+		on_confirm(a, buf, len, (struct sockaddr *)&hop->ep,
+			   hop->ep_len);
+		break;
+	default:
+		a->stats.garbage++;	/* wire_mesh lets nothing else by */
+		break;
+	}
+	a->rx_relayed = NULL;
 }
 
 /* ---- static peers: where they are ------------------------------------ */
@@ -1072,8 +1172,7 @@ void session_teardown(struct agent *a, struct peer *p)
 	stop_confirm(a, p);
 	chan_set(a, p, PEER_CHAN_CUR, NULL);
 	chan_set(a, p, PEER_CHAN_ALT, NULL);
-	if (p->mesh)
-		p->mesh->up = false;
+	mesh_peer_down(a, p);
 }
 
 unsigned int session_revoke(struct agent *a, struct revoke_list *next)

@@ -55,6 +55,23 @@ void session_chan_confirmed(struct agent *a, struct peer *p, uint64_t rx_index);
 void session_teardown(struct agent *a, struct peer *p);
 
 /*
+ * The next hop of p's node (NULL: direct), as the mesh's routing chose
+ * it; stated to the fib, applied by session_fib_sync(). Returns 1 if it
+ * changed, 0 if not, -EIO if the fib refused it.
+ */
+int session_set_via(struct agent *a, struct peer *p, const uint8_t *via);
+void session_fib_sync(struct agent *a, const char *what);
+
+/*
+ * A control packet (INIT, RESP or CONFIRM) from member src_id that came
+ * through the mesh, its last hop the neighbour hop: handled as one from
+ * the socket, except that answers go back through the mesh, no endpoint
+ * is learnt from it, and an INIT must be signed by src_id.
+ */
+void session_on_relayed(struct agent *a, const uint8_t *src_id,
+			struct peer *hop, const uint8_t *buf, size_t len);
+
+/*
  * Take @next (moved: it is left empty) as the revocation list the
  * handshakes check, and end the sessions of every peer it revokes and
  * forget the peers. A static peer comes back from the config (reload.c,
