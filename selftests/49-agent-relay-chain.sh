@@ -81,28 +81,7 @@ log "relayed handshake packets forwarded: $fwd2 by node 2, $fwd3 by node 3"
 { [ "$fwd2" -ge 1 ] && [ "$fwd3" -ge 1 ]; } || fail "the relays forwarded no handshake"
 
 # hop_limit drops, over every node of every namespace.
-hop_drops() {
-	local n total=0 d
-	for n in 1 2 3 4; do
-		d=$(ip netns exec "n$n" aegisctl show aegis0 --json | python3 -c '
-import json, sys
-t = 0
-def walk(o):
-    global t
-    if isinstance(o, dict):
-        d = o.get("drops")
-        if isinstance(d, dict):
-            t += d.get("hop_limit", 0)
-        for v in o.values(): walk(v)
-    elif isinstance(o, list):
-        for v in o: walk(v)
-walk(json.load(sys.stdin))
-print(t)')
-		total=$((total + d))
-	done
-	echo "$total"
-}
-[ "$(hop_drops)" = 0 ] || fail "hop-limit drops: $(hop_drops)"
+[ "$(ag_hop_drops 1 2 3 4)" = 0 ] || fail "hop-limit drops: $(ag_hop_drops 1 2 3 4)"
 
 # The middle link goes: routes through it are withdrawn; with it back,
 # 1 and 4 reach each other again.
@@ -114,5 +93,5 @@ ip -n n2 link set v23 up
 wait_until 60 routed || fail "routes did not come back: $(route 1 4) / $(route 4 1)"
 ip netns exec n1 ping -c 1 -w 20 100.64.0.4 >/dev/null || fail "1 -> 4 after the link came back"
 log "link 2 - 3 back: 1 -> 4 via $(route 1 4) pings again"
-[ "$(hop_drops)" = 0 ] || fail "hop-limit drops: $(hop_drops)"
+[ "$(ag_hop_drops 1 2 3 4)" = 0 ] || fail "hop-limit drops: $(ag_hop_drops 1 2 3 4)"
 log "relay chain: 1 - 2 - 3 - 4 pings end to end through two relays"

@@ -30,6 +30,8 @@
 #   ag_wait_up SECS A B...      wait until every pair among the nodes is
 #                               established both ways
 #   ag_ping A B [v6]            one ping round from nA to node B's mesh IP
+#   ag_hop_drops N...           the kernel's hop-limit drops, summed over
+#                               every node of the aegis0 of nN...
 # shellcheck shell=bash
 
 AG_DIR=$(mktemp -d /tmp/aegis-agent.XXXXXX)
@@ -233,4 +235,26 @@ ag_ping() {
 	local a=$1 b=$2 addr="100.64.0.$2"
 	[ "${3:-}" = v6 ] && addr="fd61:6567:6973::$b"
 	ip netns exec "n$a" ping -c 3 -i 0.2 -W 2 "$addr" >/dev/null
+}
+
+ag_hop_drops() {
+	local n total=0 d
+	for n in "$@"; do
+		d=$(ip netns exec "n$n" aegisctl show aegis0 --json | python3 -c '
+import json, sys
+t = 0
+def walk(o):
+    global t
+    if isinstance(o, dict):
+        d = o.get("drops")
+        if isinstance(d, dict):
+            t += d.get("hop_limit", 0)
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+walk(json.load(sys.stdin))
+print(t)')
+		total=$((total + d))
+	done
+	echo "$total"
 }

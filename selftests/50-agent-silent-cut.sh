@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# selftest: no-load
+# selftest: timeout=900
+# Silent cut (issue 19): a diamond, 1 - 2 - 4 and 1 - 3 - 4, relays 2 and
+# 3. While 1 pings 4 every 20 ms, the link 1 carries the traffic on is cut
+# with an nftables drop in n1 (no carrier change: packets just vanish),
+# ten times, alternating as the route moves. The longest gap in the
+# replies is measured each time: median under 1 s, maximum under 2 s.
+# After each cut the link comes back, and 1 returns to it with at most
+# one next-hop change per cut. No hop-limit drop anywhere (no loop while
+# routes move).
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/agent.sh"
+
+CUTS=${AEGIS_CUTS:-10}
+ag_setup testnet
+ag_node 1
+ag_node 2 --role relay
+ag_node 3 --role relay
+ag_node 4
+ag_wire 1 2
+ag_wire 1 3
+ag_wire 2 4
+ag_wire 3 4
+ag_config 1
+ag_config 2 peers=1
+ag_config 3 peers=1
+ag_config 4 peers=2,3
+modprobe aegisray || fail "modprobe aegisray"
+for n in 1 2 3 4; do ag_start "$n"; done
+
+# via N DEST: the name of node N's next hop to nodeDEST ("-": none).
+via() {
+	ag_json "$1" "([r['next_hop_name'] for r in s['mesh']['routing']['routes'] if r['name'] == 'node$2' and r['reachable']] or ['-'])[0]"
+}
+routed() { case $(via 1 4) in node2|node3) ;; *) return 1 ;; esac; }
+wait_until 60 routed || fail "1 has no route to 4 through a relay: $(via 1 4)"
+ip netns exec n1 ping -c 1 -w 30 100.64.0.4 >/dev/null || fail "1 -> 4 does not ping"
+log "1 -> 4 via $(via 1 4)"
+
+# The underlay address of relay R's end of its link with node 1.
+addr_of() { echo "10.201.$1.$1"; }
+cut() {
+	ip netns exec n1 nft -f - <<-EOF
+	table inet cut {
+		chain in { type filter hook input priority 0; ip saddr $(addr_of "$1") drop; }
+		chain out { type filter hook output priority 0; ip daddr $(addr_of "$1") drop; }
+	}
+	EOF
+}
+uncut() { ip netns exec n1 nft delete table inet cut; }
+
+# The longest run of lost echo requests, in ms, of ping output on stdin.
+gap_ms() {
+	python3 -c '
+import re, sys
+seqs = sorted({int(m.group(1)) for m in re.finditer(r"icmp_seq=(\d+)", sys.stdin.read())})
+worst = max((b - a - 1 for a, b in zip(seqs, seqs[1:])), default=-1)
+print(-1 if not seqs else (worst + 1) * 20)'
+}
+
+
+gaps=()
+for i in $(seq 1 "$CUTS"); do
+	r=$(via 1 4)
+	n=${r#node}
+	ip netns exec n1 ping -i 0.02 -w 6 100.64.0.4 >"$AG_DIR/cut$i.out" 2>&1 &
+	pp=$!
+	sleep 1.5
+	cut "$n"
+	wait "$pp" || true
+	g=$(gap_ms <"$AG_DIR/cut$i.out")
+	[ "$g" -ge 0 ] || fail "cut $i: no reply at all"
+	new=$(via 1 4)
+	[ "$new" != "$r" ] || fail "cut $i: 1 still routes to 4 via $r"
+	uncut
+	# The link is back: 1 may return to it, once at most (sampled for
+	# about 8 s).
+	prev=$new moves=0 end=$((SECONDS + 8))
+	while [ "$SECONDS" -lt "$end" ]; do
+		v=$(via 1 4)
+		[ "$v" = "$prev" ] || moves=$((moves + 1))
+		prev=$v
+		sleep 0.3
+	done
+	log "cut $i of 1 - $n: largest gap $g ms, then via $new; link back: via $prev after $moves change(s)"
+	[ "$moves" -le 1 ] || fail "cut $i: the route to 4 moved $moves times after the link came back (flapping)"
+	gaps+=("$g")
+	ip netns exec n1 ping -c 1 -w 10 100.64.0.4 >/dev/null || fail "after cut $i: 1 -> 4 does not ping"
+done
+stats=$(printf '%s\n' "${gaps[@]}" | sort -n | python3 -c '
+import sys
+v = [int(x) for x in sys.stdin]
+print(v[(len(v) - 1) // 2], v[-1])')
+median=${stats% *} worst=${stats#* }
+log "silent cuts: gaps ${gaps[*]} ms: median $median ms, max $worst ms"
+[ "$median" -lt 1000 ] || fail "median gap $median ms (want < 1000)"
+[ "$worst" -lt 2000 ] || fail "largest gap $worst ms (want < 2000)"
+[ "$(ag_hop_drops 1 2 3 4)" = 0 ] || fail "hop-limit drops: $(ag_hop_drops 1 2 3 4)"
+log "every cut routed around; no hop-limit drop"
