@@ -8,7 +8,8 @@
 # every node list all twelve members within 30 s and hold standing
 # sessions with the neighbours it chose (XOR buckets); every pair then
 # pings over the IPv4 and IPv6 overlay, the first packet to a member
-# without a session starting one (on demand). Then node 1, the first bootstrap member, stops: its
+# without a session starting one (on demand); idle, those close again.
+# Then node 1, the first bootstrap member, stops: its
 # signed LEAVE reaches every member, and a 13th node joins through node 7
 # and meets every live member. Forged MESH packets are refused and
 # counted.
@@ -20,12 +21,13 @@ ag_setup testnet
 for n in $(seq 1 $((N + 1))); do ag_node "$n"; done
 # shellcheck disable=SC2046 # a list of numbers
 ag_lan $(seq 1 $((N + 1)))
-ag_config 1
+# keepalive 4: the kernel reports a node idle after 12 s without data.
+ag_config 1 keepalive=4
 for n in $(seq 2 $N); do
 	if [ $((n % 2)) = 0 ]; then
-		ag_config "$n" "lan=$((n - 1))"
+		ag_config "$n" "lan=$((n - 1))" keepalive=4
 	else
-		ag_config "$n" "bootstrap=$((n - 1))"
+		ag_config "$n" "bootstrap=$((n - 1))" keepalive=4
 	fi
 done
 modprobe aegisray || fail "modprobe aegisray"
@@ -87,6 +89,18 @@ ag_status 5 | grep -q "mesh (discovery on): $((N - 1)) other member(s)" ||
 [ "$(ag_json 5 "s['mesh']['counters']['channel']['bad_tag']")" = 0 ] ||
 	fail "node 5 counted a MESH packet that did not authenticate"
 log "node 5: $(ag_json 5 "s['mesh']['counters']['rx_packets']") mesh packets in, $(ag_json 5 "s['mesh']['counters']['tx_bytes']") bytes out"
+
+# On-demand sessions that carry nothing close again (at the second idle
+# report of the kernel, about 24 s), those of neighbours excepted; the
+# next packet opens them again.
+closed() { [ "$(ag_json 5 "s['mesh']['counters']['sessions_closed']")" -ge 1 ]; }
+wait_until 90 closed || fail "node 5 closed no idle session: $(ag_json 5 "[(p['name'], p['state']) for p in s['peers']]")"
+idle=$(ag_json 5 "([p['name'] for p in s['peers'] if p['state'] == 'idle'] or ['-'])[0]")
+log "node 5 closed $(ag_json 5 "s['mesh']['counters']['sessions_closed']") idle session(s), holds $(sessions 5) with $(ag_json 5 "s['mesh']['neighbours']") neighbours"
+[ "$idle" != - ] || fail "node 5 closed a session but has no idle member"
+ip netns exec n5 ping -c 1 -w 20 "100.64.0.${idle#node}" >/dev/null ||
+	fail "node 5 cannot reach $idle again after closing its session"
+log "node 5 -> $idle: the closed session opens again on demand"
 
 # Node 1 (the first bootstrap) leaves cleanly: its LEAVE spreads.
 ag_stop 1

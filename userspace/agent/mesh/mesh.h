@@ -138,6 +138,7 @@ struct mesh_stats {
 	uint64_t sync_diff;		/* summaries that differed */
 	uint64_t requests_sent;		/* RECORD_REQUEST entries */
 	uint64_t sessions_opened;	/* to members met through gossip */
+	uint64_t sessions_closed;	/* on-demand sessions gone idle */
 	uint64_t send_errors;
 };
 
@@ -164,6 +165,10 @@ struct mesh_link {
 	unsigned int n_walks;
 	struct digest_diff diff;
 	uint64_t crl_version;		/* the peer's, as it said */
+	bool chosen;			/* a neighbour by neigh_select() */
+	/* Idle close: data packets both ways at the last PEER_IDLE. */
+	bool idle_marked;
+	uint64_t idle_pkts;
 	/* Token bucket of the messages it may send us (MESH_RX_RATE). */
 	uint32_t tokens;
 	uint64_t tokens_ms;
@@ -295,6 +300,14 @@ bool mesh_revoked(void *ctx, const uint8_t *id);
 
 /* Choose neighbours among the members and open the sessions missing. */
 void mesh_conn_select(struct agent *a);
+/*
+ * The kernel saw nothing from p for its idle time (3 x keepalive). A
+ * member's on-demand session that is not a neighbour's and carried no
+ * data either way since the previous PEER_IDLE closes (WireGuard's
+ * sessions lapse after about three minutes the same way); true if it
+ * did. Each end decides alone: each sees the silence.
+ */
+bool mesh_peer_idle(struct agent *a, struct peer *p);
 /* A member's record changed or came: a session to open? */
 void mesh_conn_member(struct agent *a, const struct member *m);
 
