@@ -9,7 +9,8 @@
 # replies is measured each time: median under 1 s, maximum under 2 s.
 # After each cut the link comes back, and 1 returns to it with at most
 # one next-hop change per cut. No hop-limit drop anywhere (no loop while
-# routes move).
+# routes move). Then the relay in use is killed (node death) and
+# restarted: rejoined, it carries the traffic again.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent.sh"
 
@@ -99,3 +100,29 @@ log "silent cuts: gaps ${gaps[*]} ms: median $median ms, max $worst ms"
 [ "$worst" -lt 2000 ] || fail "largest gap $worst ms (want < 2000)"
 [ "$(ag_hop_drops 1 2 3 4)" = 0 ] || fail "hop-limit drops: $(ag_hop_drops 1 2 3 4)"
 log "every cut routed around; no hop-limit drop"
+
+# Node death and return: the relay in use is killed (SIGKILL: no LEAVE,
+# its sessions just go silent) while 1 pings 4; restarted, it rejoins and
+# carries the traffic again once the other path is cut.
+r=$(via 1 4)
+n=${r#node}
+o=$((5 - n))	# the other relay: 2 <-> 3
+ip netns exec n1 ping -i 0.02 -w 6 100.64.0.4 >"$AG_DIR/kill.out" 2>&1 &
+pp=$!
+sleep 1.5
+ag_stop "$n" KILL || true
+wait "$pp" || true
+g=$(gap_ms <"$AG_DIR/kill.out")
+[ "$(via 1 4)" = "node$o" ] || fail "relay $n killed: 1 routes to 4 via $(via 1 4)"
+log "relay $n killed: largest gap $g ms, 1 -> 4 now via node$o"
+{ [ "$g" -ge 0 ] && [ "$g" -lt 2000 ]; } || fail "relay $n killed: gap $g ms"
+ag_start "$n"
+back() { [ "$(via 1 "$n")" = "node$n" ] && [ "$(via 4 "$n")" = "node$n" ]; }
+wait_until 60 back || fail "relay $n restarted: 1 and 4 do not reach it directly: $(via 1 "$n"), $(via 4 "$n")"
+cut "$o"
+again() { [ "$(via 1 4)" = "node$n" ]; }
+wait_until 20 again || fail "relay $n restarted and the link 1 - $o cut: 1 routes to 4 via $(via 1 4)"
+ip netns exec n1 ping -c 3 -w 10 100.64.0.4 >/dev/null || fail "1 -> 4 through the restarted relay $n"
+uncut
+log "relay $n restarted: it rejoined and carries 1 -> 4 again with the link 1 - $o cut"
+[ "$(ag_hop_drops 1 2 3 4)" = 0 ] || fail "hop-limit drops: $(ag_hop_drops 1 2 3 4)"

@@ -23,9 +23,14 @@ num='[0-9]+\.[0-9]{2}'
 [[ $last =~ ^aegis-gcm/ipsec-gcm=$num\ aegis-chacha/wireguard=$num\ relay/direct=$num$ ]] ||
 	fail "the last line is not the ratio line with numbers: '$last'"
 
-python3 - "$tmp/results.json" <<'PY' || fail "a tunnel moved no data"
+# In the debug kernel (make check-debug) the reference tunnels are not
+# judged: IPsec's 4-stream TCP run there can take minutes and end in a
+# reset (docs/testing.md, "The debug kernel"); ours still must move data.
+case $(uname -r) in *-aegis-debug) refs_judged=0 ;; *) refs_judged=1 ;; esac
+python3 - "$tmp/results.json" "$refs_judged" <<'PY' || fail "a tunnel moved no data"
 import json, sys
 res = json.load(open(sys.argv[1]))
+refs_judged = sys.argv[2] == "1"
 want = ["veth", "wireguard", "ipsec-gcm", "aegis-gcm", "aegis-chacha", "aegis-chacha-api", "aegis-relay"]
 bad = []
 for c in want:
@@ -36,7 +41,11 @@ for c in want:
     run = case["runs"][0]
     for key in ("tcp1_bytes", "tcp4_bytes", "udp_packets_received", "replies"):
         if not run.get(key, 0) > 0:
-            bad.append(f"{c}: {key}={run.get(key)} {run.get('errors', '')}")
+            what = f"{c}: {key}={run.get(key)} {run.get('errors', '')}"
+            if c in ("veth", "wireguard", "ipsec-gcm") and not refs_judged:
+                print("  note (reference tunnel, debug kernel): " + what)
+            else:
+                bad.append(what)
 for b in bad:
     print("  " + b)
 sys.exit(1 if bad else 0)
