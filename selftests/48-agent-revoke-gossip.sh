@@ -62,6 +62,15 @@ for n in 2 3 4; do
 done
 ip netns exec n2 ping -c 2 -W 1 "100.64.0.$N" >/dev/null 2>&1 && fail "node 2 still reaches node $N"
 
+# Node 3 keeps what it learnt: restarted, it puts the list in force from
+# its state directory before any neighbour could tell it again.
+ag_stop 3
+[ -f "$AG_DIR/n3.state/revoked.pem" ] || fail "node 3 did not keep the list it learnt"
+ag_start 3
+grep -q "revocation list version 2 learnt from the mesh before" "$AG_DIR/n3.log" ||
+	fail "node 3 did not load the list it kept: $(grep -i revocation "$AG_DIR/n3.log" | tail -n 3)"
+log "node 3, restarted, put the list it had learnt in force from its state directory"
+
 # 5 cannot come back: restarted, its handshakes are refused.
 ag_stop "$N" KILL || true
 ag_start "$N"

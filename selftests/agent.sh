@@ -136,6 +136,7 @@ ag_config() {
 		echo "cert_file: n$n.crt"
 		echo "key_file: n$n.key"
 		echo "control_socket: $AG_DIR/n$n.sock"
+		echo "state_directory: n$n.state"
 		echo "log_level: debug"
 		for kv in "$@"; do
 			key=${kv%%=*} val=${kv#*=}

@@ -874,6 +874,7 @@ static const struct cfg_key keys[] = {
 	{ "cert_file", parse_path, F(cert_file), .required = true, .expect = E_PATH },
 	{ "key_file", parse_path, F(key_file), .required = true, .expect = E_PATH },
 	{ "revocation_file", parse_path, F(revocation_file), .expect = E_PATH },
+	{ "state_directory", parse_path, F(state_directory), .expect = E_PATH },
 	{ "rekey_interval", parse_uint, F(rekey_interval),
 	  .min = CFG_MIN_REKEY, .max = CFG_MAX_REKEY,
 	  .expect = "seconds from " STR(CFG_MIN_REKEY) " to " STR(CFG_MAX_REKEY) },
@@ -1293,6 +1294,8 @@ void config_defaults(struct agent_config *cfg)
 	cfg->accept_routes = true;
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s",
 		 CFG_DEFAULT_CONTROL);
+	snprintf(cfg->state_directory, sizeof(cfg->state_directory), "%s",
+		 CFG_DEFAULT_STATE);
 }
 
 static int load_buffer(const char *yaml, size_t len, const char *name,

@@ -51,6 +51,7 @@
 #define CFG_DEFAULT_CIDR4	"100.64.0.0/16"
 #define CFG_DEFAULT_CIDR6	"fd61:6567:6973::/48"
 #define CFG_DEFAULT_CONTROL	"/run/aegisray/agent.sock"
+#define CFG_DEFAULT_STATE	"/var/lib/aegisray"
 
 struct cfg_peer {
 	char host[CFG_HOST_MAX];	/* name or numeric address, no brackets */
@@ -74,6 +75,7 @@ struct agent_config {
 	char cert_file[PATH_MAX];	/* required */
 	char key_file[PATH_MAX];	/* required */
 	char revocation_file[PATH_MAX];	/* optional: the CA's revocation list */
+	char state_directory[PATH_MAX];	/* what the agent learnt and keeps */
 
 	uint32_t rekey_interval;	/* seconds, default 3600, 2..86400 */
 	uint8_t cipher;			/* enum aegis_cipher, default AES_GCM */

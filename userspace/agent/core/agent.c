@@ -356,8 +356,10 @@ int agent_run(const char *config_path, int log_override)
 		log_err("out of memory, or the resolver failed to start");
 		goto out;
 	}
-	if (load_credentials(a) || revocation_reload(a, &a->cfg) ||
-	    udp_open(a) || setup_kernel(a) ||
+	if (load_credentials(a) || revocation_reload(a, &a->cfg))
+		goto out;
+	revocation_state_load(a);
+	if (udp_open(a) || setup_kernel(a) ||
 	    open_fib(a) || mesh_init(a) || loop_init(a) || control_open(a) ||
 	    cookie_gate_init(&a->gate, clock_wall_ns()) || setup_loop(a))
 		goto out;

@@ -116,6 +116,10 @@ int agent_run(const char *config_path, int log_override);
 /* core/reload.c: SIGHUP. */
 void reload_config(struct agent *a);
 int revocation_reload(struct agent *a, const struct agent_config *cfg);
+/* The list learnt from the mesh, kept in state_directory: its path; put
+ * in force at start if it is newer than revocation_file's. */
+int revocation_state_path(const struct agent *a, char *buf, size_t size);
+void revocation_state_load(struct agent *a);
 
 
 #endif /* AGENT_CORE_AGENT_H */

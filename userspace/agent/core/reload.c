@@ -7,6 +7,8 @@
  * max_peers for new peers) take effect at once.
  */
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -72,6 +74,42 @@ int revocation_reload(struct agent *a, const struct agent_config *cfg)
 		log_info("revocation: %u session%s ended", ended, ended == 1 ? "" : "s");
 	mesh_gossip_crl_changed(a);
 	return 0;
+}
+
+int revocation_state_path(const struct agent *a, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/revoked.pem", a->cfg.state_directory);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+void revocation_state_load(struct agent *a)
+{
+	struct revoke_list next = { 0 };
+	char path[PATH_MAX + 16], err[PATH_MAX + 128];
+	unsigned int ended;
+
+	if (revocation_state_path(a, path, sizeof(path)) ||
+	    access(path, F_OK))
+		return;			/* none kept */
+	if (revoke_load(path, a->ca, &next, err, sizeof(err))) {
+		log_warn("%s (ignored)", err);
+		return;
+	}
+	if (a->revoked.bytes && next.crl.version <= a->revoked.crl.version) {
+		revoke_free(&next);
+		return;
+	}
+	log_info("revocation list version %llu learnt from the mesh before (%s): %u node%s revoked",
+		 (unsigned long long)next.crl.version, path, next.crl.n,
+		 next.crl.n == 1 ? "" : "s");
+	ended = session_revoke(a, &next);
+	if (ended)
+		log_info("revocation: %u session%s ended", ended, ended == 1 ? "" : "s");
 }
 
 void reload_config(struct agent *a)

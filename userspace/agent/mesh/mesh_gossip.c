@@ -5,6 +5,8 @@
  * repairs what pushes missed.
  */
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -252,6 +254,26 @@ static void record_accepted(struct agent *a, struct peer *from,
 	mesh_conn_member(a, res->m);
 }
 
+/*
+ * A newer list learnt from the mesh is kept in the state directory
+ * (revocation_state_path()), so that a restart puts it in force again
+ * even when no neighbour has it. A small file, written once per list.
+ */
+static void crl_keep(struct agent *a, const uint8_t *der, size_t len)
+{
+	char path[PATH_MAX + 16], err[PATH_MAX + 128];
+
+	if (revocation_state_path(a, path, sizeof(path)) ||
+	    (mkdir(a->cfg.state_directory, 0700) && errno != EEXIST)) {
+		log_warn("mesh: the revocation list from the mesh is in force but not kept: %s: %s",
+			 a->cfg.state_directory, strerror(errno));
+		return;
+	}
+	if (revoke_save(path, der, len, err, sizeof(err)))
+		log_warn("mesh: the revocation list from the mesh is in force but not kept: %s",
+			 err);
+}
+
 /* A newer revocation list is in force: who must go goes now. */
 static void crl_adopt(struct agent *a, struct revoke_list *next)
 {
@@ -324,6 +346,7 @@ static void object_done(struct agent *a, struct peer *from,
 			revoke_free(&next);
 			return;
 		}
+		crl_keep(a, ob->data, ob->total);
 		/* It may end from's session: nothing of from after this. */
 		crl_adopt(a, &next);
 	}
