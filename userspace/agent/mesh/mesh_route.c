@@ -464,7 +464,10 @@ static void on_probe(struct agent *a, struct peer *from,
 	mesh_out_begin(&o, a, from);
 	mesh_out_put(&o, wire_mesh_put_echo, &echo);
 	mesh_out_flush(&o);
-	if (l->last_probe_rx && a->now - l->last_probe_rx < 2 * MESH_PROBE_FAST_MS)
+	/* Probes closer than a quarter of the idle interval: it probes
+	 * fast (a loaded sender's jitter included), so do we. */
+	if (l->last_probe_rx &&
+	    a->now - l->last_probe_rx < MESH_PROBE_IDLE_MS / 4)
 		l->probed_fast_until = a->now + ACTIVE_HOLD_MS;
 	l->last_probe_rx = a->now;
 	probe_heard(&l->probe, a->now);
