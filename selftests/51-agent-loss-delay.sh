@@ -72,7 +72,7 @@ while [ "$SECONDS" -lt "$end" ]; do
 	prev=$v
 	sleep 1
 done
-log "5% loss on 1 - $r for $FLAP s: $moves route change(s), now via $prev (link costs: 2 $(cost 2), 3 $(cost 3))"
+log "5% loss on 1 - $r for $FLAP s: $moves route change(s), now via $prev (link costs: 2 $(cost 2), 3 $(cost 3); links found dead: $(ag_json 1 "s['mesh']['routing']['counters']['links_dead']"))"
 [ "$moves" -le 1 ] || fail "5% loss: the route flapped ($moves changes in $FLAP s)"
 shape "$r"
 

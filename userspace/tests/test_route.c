@@ -1696,6 +1696,27 @@ static void test_probe_dead_timing(void **state)
 	assert_true(probe_dead(&p, 3500));
 	probe_heard(&p, 3500);
 	assert_false(probe_dead(&p, 3500));
+
+	/*
+	 * With quiet_ms Q: echoes late but the neighbour's own packets still
+	 * heard is not dead; Q of silence after K losses is.
+	 */
+	cfg.quiet_ms = 250;
+	assert_int_equal(probe_init(&p, &cfg, 0), 0);
+	s = 0;
+	for (t = 0; t < 1000; t += 100) {
+		probe_sent(&p, ++s, t);
+		assert_int_equal(probe_echo(&p, s, t + 10), 10);
+	}
+	for (; t < 1500; t += 100) {
+		probe_sent(&p, ++s, t);
+		probe_heard(&p, t + 50);	/* its probes, not our echoes */
+	}
+	assert_true(probe_unanswered(&p, 1500) >= 3);
+	assert_false(probe_dead(&p, 1500));
+	/* Silence from 1450: dead once 250 ms have passed, not before. */
+	assert_false(probe_dead(&p, 1699));
+	assert_true(probe_dead(&p, 1700));
 }
 
 /* ---- scale --------------------------------------------------------------- */

@@ -65,6 +65,8 @@ void mesh_on_datagram(struct agent *a, const uint8_t *buf, size_t len,
 		session_chan_confirmed(a, p, k->rx_index);
 	if (!m->on || !p->mesh || !p->mesh->up)
 		return;		/* counted; a neighbour yet to be greeted */
+	if (p->mesh->rt_up)
+		probe_heard(&p->mesh->probe, a->now);	/* the link works */
 	if (wire_mesh_bundle_check(plain, plen) < 0) {
 		m->stats.bad_bundle++;
 		return;

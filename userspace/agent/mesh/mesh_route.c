@@ -242,6 +242,7 @@ void mesh_route_peer_up(struct agent *a, struct peer *p)
 		return;
 	probe_config_default(&pc);
 	pc.dead_ms = MESH_PROBE_DEAD_MS;
+	pc.quiet_ms = MESH_PROBE_QUIET_MS;
 	probe_init(&l->probe, &pc, a->now);
 	l->rt_up = true;
 	l->rt_alive = false;

@@ -207,9 +207,12 @@ unsigned int probe_unanswered(const struct probe *p, uint64_t now)
 
 bool probe_dead(const struct probe *p, uint64_t now)
 {
-	if (now >= p->last_heard && now - p->last_heard >= p->cfg.dead_ms)
+	uint64_t quiet = now >= p->last_heard ? now - p->last_heard : 0;
+
+	if (quiet >= p->cfg.dead_ms)
 		return true;
-	return probe_unanswered(p, now) >= p->cfg.dead_probes;
+	return quiet >= p->cfg.quiet_ms &&
+	       probe_unanswered(p, now) >= p->cfg.dead_probes;
 }
 
 uint16_t probe_cost(const struct probe *p, uint64_t now)

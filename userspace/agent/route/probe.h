@@ -48,7 +48,10 @@
  *    bad, stays finite: 1.5 s RTT at 75% loss still fits) and is
  *    PROBE_COST_INF for a dead link or one without an RTT sample yet.
  *  - Dead: probe_dead() when the last `dead_probes` (K) probes resolved
- *    went unanswered, or nothing was heard for `dead_ms` (T). Probing
+ *    went unanswered and nothing was heard for `quiet_ms` (Q), or nothing
+ *    was heard for `dead_ms` (T). Q keeps a burst of late echoes (a
+ *    loaded host's jitter) from killing a link whose other packets still
+ *    arrive: a real cut silences everything. Probing
  *    every 100 ms with K = 3, a silent cut right after an echo is seen
  *    when the third probe after it passes its RTO: 300 ms + RTO (>= 50
  *    ms) after the last echo. T covers idle links, where the caller
@@ -76,6 +79,8 @@ struct probe_config {
 	unsigned int window;	/* N: loss over the last N, 1..PROBE_RING */
 	unsigned int dead_probes;	/* K unanswered in a row: dead */
 	uint32_t dead_ms;	/* T: nothing heard for that long: dead */
+	uint32_t quiet_ms;	/* K unanswered count only after this long
+				 * without hearing anything (default 0) */
 	uint32_t rto_min_ms;
 	uint32_t rto_max_ms;
 	uint32_t rto_init_ms;	/* before the first RTT sample */
@@ -133,7 +138,7 @@ void probe_sent(struct probe *p, uint32_t seq, uint64_t now);
  */
 int probe_echo(struct probe *p, uint32_t seq, uint64_t now);
 
-/* Any authenticated packet from the neighbour arrived at now. */
+/* Any authenticated packet from the neighbour arrived at now (Q, T). */
 void probe_heard(struct probe *p, uint64_t now);
 
 /* The current retransmission timeout in ms. */
