@@ -167,9 +167,6 @@ struct mesh_link {
 	struct digest_diff diff;
 	uint64_t crl_version;		/* the peer's, as it said */
 	bool chosen;			/* a neighbour by neigh_select() */
-	/* Idle close: data packets both ways at the last PEER_IDLE. */
-	bool idle_marked;
-	uint64_t idle_pkts;
 	/* Token bucket of the messages it may send us (MESH_RX_RATE). */
 	uint32_t tokens;
 	uint64_t tokens_ms;
@@ -184,7 +181,8 @@ struct mesh_link {
 	uint64_t active_until;		/* traffic over it: probe fast */
 	uint64_t probed_fast_until;	/* it probes us fast: so do we */
 	uint64_t last_probe_rx;
-	uint64_t pkts_seen;		/* kernel counters at the last poll */
+	uint64_t pkts_seen;		/* kernel counters (rx + tx) last read */
+	uint64_t pkts_changed_ms;	/* when they last moved (or up) */
 };
 
 struct mesh_self_ep {
@@ -302,11 +300,11 @@ bool mesh_revoked(void *ctx, const uint8_t *id);
 /* Choose neighbours among the members and open the sessions missing. */
 void mesh_conn_select(struct agent *a);
 /*
- * The kernel saw nothing from p for its idle time (3 x keepalive). A
- * member's on-demand session that is not a neighbour's and carried no
- * data either way since the previous PEER_IDLE closes (WireGuard's
- * sessions lapse after about three minutes the same way); true if it
- * did. Each end decides alone: each sees the silence.
+ * The kernel saw nothing from p for its idle time (3 x keepalive; it
+ * reports each silence once). A member's on-demand session that is
+ * neither a chosen neighbour's nor another member's next hop, and whose
+ * packet counters (both ways) have not moved for that long either,
+ * closes; true if it did. Each end decides alone: each sees the silence.
  */
 bool mesh_peer_idle(struct agent *a, struct peer *p);
 /* A member's record changed or came: a session to open? */

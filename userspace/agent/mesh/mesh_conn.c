@@ -157,11 +157,12 @@ bool mesh_peer_idle(struct agent *a, struct peer *p)
 		if (q->has_via && !memcmp(q->via, p->id, sizeof(q->via)))
 			return false;	/* the next hop of others */
 	pkts = kn.rx_packets + kn.tx_packets;
-	if (!l->idle_marked || pkts != l->idle_pkts) {
-		l->idle_marked = true;
-		l->idle_pkts = pkts;
-		return false;
+	if (pkts != l->pkts_seen) {
+		l->pkts_seen = pkts;
+		l->pkts_changed_ms = a->now;
 	}
+	if (a->now - l->pkts_changed_ms < 3000ULL * a->cfg.keepalive)
+		return false;		/* sending, or came up since */
 	a->mesh->stats.sessions_closed++;
 	if (session_close_idle(a, p, mm->rec->prefixes, mm->rec->n_prefixes)) {
 		session_teardown(a, p);
