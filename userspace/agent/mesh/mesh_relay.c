@@ -99,7 +99,7 @@ static struct mesh_reasm *reasm_slot(struct mesh *m,
 				     const struct wire_mesh_relayed_hs *h,
 				     uint64_t now)
 {
-	struct mesh_reasm *r, *free_slot = NULL, *oldest = NULL;
+	struct mesh_reasm *r, *free_slot = NULL, *oldest = &m->reasm[0];
 	unsigned int i;
 
 	for (i = 0; i < MESH_MAX_REASM; i++) {
@@ -114,7 +114,7 @@ static struct mesh_reasm *reasm_slot(struct mesh *m,
 			return r;
 		if (!r->used && !free_slot)
 			free_slot = r;
-		if (r->used && (!oldest || r->started_ms < oldest->started_ms))
+		if (r->used && r->started_ms < oldest->started_ms)
 			oldest = r;
 	}
 	r = free_slot;
@@ -164,7 +164,7 @@ static void to_us(struct agent *a, struct peer *from,
 
 /* ---- through us ------------------------------------------------------------ */
 
-static void through_us(struct agent *a, struct peer *from,
+static void through_us(struct agent *a, const struct peer *from,
 		       const struct wire_mesh_relayed_hs *h)
 {
 	struct mesh *m = a->mesh;

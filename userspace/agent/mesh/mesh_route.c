@@ -207,12 +207,13 @@ static void link_alive(struct agent *a, struct peer *p, struct mesh_link *l,
 		       bool alive)
 {
 	struct mesh *m = a->mesh;
-	char name[AEGIS_NODE_ID_SHORT_SIZE];
 
 	if (alive == l->rt_alive)
 		return;
 	l->rt_alive = alive;
 	if (!alive) {
+		char name[AEGIS_NODE_ID_SHORT_SIZE];
+
 		m->rstats.links_dead++;
 		log_info("mesh: link to %s (%s) is dead: its routes withdrawn",
 			 p->cert.name, aegis_node_id_short(p->id, name));
