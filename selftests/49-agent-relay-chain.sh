@@ -35,7 +35,7 @@ t0=$SECONDS
 route() {
 	ag_json "$1" "' '.join('%s %d' % (r['next_hop_name'], r['metric']) for r in s['mesh']['routing']['routes'] if r['name'] == 'node$2' and r['reachable']) or '-'"
 }
-routed() { [ "$(route 1 4 | cut -d' ' -f1)" = node2 ] && [ "$(route 4 1 | cut -d' ' -f1)" = node3 ]; }
+routed() { [ "$(ag_via 1 4)" = node2 ] && [ "$(ag_via 4 1)" = node3 ]; }
 wait_until 60 routed || fail "no route 1 -> 4 via 2 and 4 -> 1 via 3: $(route 1 4) / $(route 4 1)"
 log "routes after $((SECONDS - t0)) s: 1 -> 4 via $(route 1 4), 4 -> 1 via $(route 4 1)"
 

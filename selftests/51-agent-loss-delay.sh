@@ -12,28 +12,8 @@
 . "$(dirname "$0")/agent.sh"
 
 FLAP=${AEGIS_FLAP_SECONDS:-120}
-ag_setup testnet
-ag_node 1
-ag_node 2 --role relay
-ag_node 3 --role relay
-ag_node 4
-ag_wire 1 2
-ag_wire 1 3
-ag_wire 2 4
-ag_wire 3 4
-ag_config 1
-ag_config 2 peers=1
-ag_config 3 peers=1
-ag_config 4 peers=2,3
-modprobe aegisray || fail "modprobe aegisray"
-for n in 1 2 3 4; do ag_start "$n"; done
-
-via() {
-	ag_json "$1" "([r['next_hop_name'] for r in s['mesh']['routing']['routes'] if r['name'] == 'node$2' and r['reachable']] or ['-'])[0]"
-}
-routed() { case $(via 1 4) in node2|node3) ;; *) return 1 ;; esac; }
-wait_until 60 routed || fail "1 has no route to 4 through a relay: $(via 1 4)"
-ip netns exec n1 ping -c 1 -w 30 100.64.0.4 >/dev/null || fail "1 -> 4 does not ping"
+ag_diamond
+via() { ag_via "$@"; }
 ip netns exec n1 ping -i 0.1 100.64.0.4 >/dev/null 2>&1 &
 pinger=$!
 on_exit "kill $pinger 2>/dev/null || true"

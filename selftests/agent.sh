@@ -30,6 +30,11 @@
 #   ag_wait_up SECS A B...      wait until every pair among the nodes is
 #                               established both ways
 #   ag_ping A B [v6]            one ping round from nA to node B's mesh IP
+#   ag_via N DEST               the name of node N's next hop to node DEST
+#                               in its routing table ("-": none)
+#   ag_diamond                  nodes 1 - 2 - 4 and 1 - 3 - 4 (veth only),
+#                               relays 2 and 3, agents started, 1 routing
+#                               to 4 through a relay and pinging it
 #   ag_hop_drops N...           the kernel's hop-limit drops, summed over
 #                               every node of the aegis0 of nN...
 # shellcheck shell=bash
@@ -258,4 +263,31 @@ print(t)')
 		total=$((total + d))
 	done
 	echo "$total"
+}
+
+ag_via() {
+	ag_json "$1" "([r['next_hop_name'] for r in s['mesh']['routing']['routes'] if r['name'] == 'node$2' and r['reachable']] or ['-'])[0]"
+}
+
+_ag_diamond_routed() { case $(ag_via 1 4) in node2|node3) ;; *) return 1 ;; esac; }
+
+ag_diamond() {
+	local n
+	ag_setup testnet
+	ag_node 1
+	ag_node 2 --role relay
+	ag_node 3 --role relay
+	ag_node 4
+	ag_wire 1 2
+	ag_wire 1 3
+	ag_wire 2 4
+	ag_wire 3 4
+	ag_config 1
+	ag_config 2 peers=1
+	ag_config 3 peers=1
+	ag_config 4 peers=2,3
+	modprobe aegisray || fail "modprobe aegisray"
+	for n in 1 2 3 4; do ag_start "$n"; done
+	wait_until 60 _ag_diamond_routed || fail "1 has no route to 4 through a relay: $(ag_via 1 4)"
+	ip netns exec n1 ping -c 1 -w 30 100.64.0.4 >/dev/null || fail "1 -> 4 does not ping"
 }
