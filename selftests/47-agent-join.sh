@@ -101,6 +101,12 @@ log "node 5 closed $(ag_json 5 "s['mesh']['counters']['sessions_closed']") idle 
 ip netns exec n5 ping -c 1 -w 20 "100.64.0.${idle#node}" >/dev/null ||
 	fail "node 5 cannot reach $idle again after closing its session"
 log "node 5 -> $idle: the closed session opens again on demand"
+# What the control plane costs a node with no traffic to carry (a figure
+# for docs/performance.md, not judged here).
+b0=$(ag_json 5 "s['mesh']['counters']['tx_bytes']")
+sleep 20
+b1=$(ag_json 5 "s['mesh']['counters']['tx_bytes']")
+log "node 5, no traffic: $(((b1 - b0) / 20)) bytes/s of mesh messages out, $(ag_json 5 "s['mesh']['neighbours']") neighbours"
 
 # Node 1 (the first bootstrap) leaves cleanly: its LEAVE spreads.
 ag_stop 1
