@@ -323,6 +323,10 @@ void mesh_route_on_msg(struct agent *a, struct peer *from,
 		       const struct wire_mesh_tlv *t);
 /* Select what changed; next hops to the fib, adverts out. */
 void mesh_route_run(struct agent *a);
+/* A peer just got its id (not in the kernel yet): the route selected
+ * for it, if it goes through a relay, becomes its via. The selection may
+ * have come before the peer did. */
+void mesh_route_peer_new(struct agent *a, struct peer *p);
 /* Our record was signed again: its route seqno is ours. */
 void mesh_route_self_signed(struct agent *a);
 

@@ -96,14 +96,17 @@ static struct peer *make_idle(struct agent *a, const struct member *mm)
 	l = mesh_link_get(p);
 	p->on_demand = true;
 	if (!l || peer_set_id(&a->peers, p, mm->id) ||
-	    record_ep(mm->rec, 0, &p->ep, &p->ep_len) ||
-	    session_idle_install(a, p, &ci, mm->rec->prefixes,
-				 mm->rec->n_prefixes)) {
-		session_teardown(a, p);
-		peer_free(&a->peers, p);
-		return NULL;
-	}
+	    record_ep(mm->rec, 0, &p->ep, &p->ep_len))
+		goto fail;
+	mesh_route_peer_new(a, p);	/* a route may have come first */
+	if (session_idle_install(a, p, &ci, mm->rec->prefixes,
+				 mm->rec->n_prefixes))
+		goto fail;
 	return p;
+fail:
+	session_teardown(a, p);
+	peer_free(&a->peers, p);
+	return NULL;
 }
 
 /* A handshake to a member that failed: its record's next endpoint. */

@@ -136,6 +136,21 @@ static void set_next_hop(struct agent *a, const uint8_t *dest,
 		a->mesh->rstats.next_hop_changes++;
 }
 
+void mesh_route_peer_new(struct agent *a, struct peer *p)
+{
+	const struct rib_dest *d;
+
+	if (!a->mesh || !a->mesh->rib || !p->has_id)
+		return;
+	d = rib_dest_find(a->mesh->rib, p->id);
+	if (!d || !d->selected ||
+	    !memcmp(d->selected->nbr->id, p->id, RIB_ID_LEN))
+		return;
+	/* Not in the kernel yet: its install takes the via. */
+	p->has_via = true;
+	memcpy(p->via, d->selected->nbr->id, sizeof(p->via));
+}
+
 /* Everything select_run() or select_dump() left in m->out. */
 static void flush_out(struct agent *a)
 {

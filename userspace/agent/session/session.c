@@ -657,6 +657,7 @@ static void on_init(struct agent *a, const uint8_t *buf, size_t len,
 		}
 		peer_set_id(&a->peers, p, info.cert.node_id);
 		p->cert = info.cert;
+		mesh_route_peer_new(a, p);
 	}
 	if (info.timestamp <= p->last_init_ts) {
 		refuse(a, HS_REPLAY, "initiation", src, info.cert.name);
