@@ -17,6 +17,8 @@
 CUTS=${AEGIS_CUTS:-10}
 ag_diamond
 via() { ag_via "$@"; }
+# On failure: what the routing did, per node.
+on_exit '[ "$rc" -eq 0 ] || for f in "$AG_DIR"/n?.log; do echo "---- $f: routing"; grep -E "mesh: (route|link|seqno)" "$f" | tail -n 60; done >&2'
 log "1 -> 4 via $(via 1 4)"
 
 # The underlay address of relay R's end of its link with node 1.

@@ -160,6 +160,15 @@ static void flush_out(struct agent *a)
 
 	for (i = 0; i < o->n_chg; i++) {
 		const struct select_change *c = &o->chg[i];
+		char d[AEGIS_NODE_ID_SHORT_SIZE], v[AEGIS_NODE_ID_SHORT_SIZE];
+
+		if (c->kind == SELECT_VIA)
+			log_debug("mesh: route to %s via %s, metric %u",
+				  aegis_node_id_short(c->dest, d),
+				  aegis_node_id_short(c->via, v), c->metric);
+		else if (c->kind == SELECT_UNREACHABLE)
+			log_debug("mesh: route to %s: unreachable",
+				  aegis_node_id_short(c->dest, d));
 
 		if (c->kind == SELECT_VIA)
 			set_next_hop(a, c->dest, c->via);
@@ -179,8 +188,14 @@ static void flush_out(struct agent *a)
 		if (p && live_link(p))
 			send_adverts(a, p, &o->adv[i], j - i);
 	}
-	for (i = 0; i < o->req.n; i++)
+	for (i = 0; i < o->req.n; i++) {
+		char d[AEGIS_NODE_ID_SHORT_SIZE];
+
+		log_debug("mesh: route to %s starves: seqno %u asked for",
+			  aegis_node_id_short(o->req.v[i].dest, d),
+			  (unsigned int)o->req.v[i].seqno);
 		send_request(a, &o->req.v[i], a->id.node_id);
+	}
 	select_out_clear(o);
 }
 
@@ -259,6 +274,9 @@ void mesh_route_peer_up(struct agent *a, struct peer *p)
 	probe_config_default(&pc);
 	pc.dead_ms = MESH_PROBE_DEAD_MS;
 	pc.quiet_ms = MESH_PROBE_QUIET_MS;
+	/* The quiet rule keeps late echoes from killing a long link, so the
+	 * RTO need not grow with a loaded host's jitter. */
+	pc.rto_max_ms = MESH_PROBE_RTO_MAX_MS;
 	probe_init(&l->probe, &pc, a->now);
 	l->rt_up = true;
 	l->rt_alive = false;
@@ -461,6 +479,8 @@ static void on_request(struct agent *a, struct peer *from,
 		break;
 	case RIB_REQ_BUMPED:
 		m->rstats.seqno_bumps++;
+		log_debug("mesh: seqno %u asked for: our record signed again",
+			  (unsigned int)s->seqno);
 		mesh_self_route_seqno(a, m->rib->seqno);
 		break;
 	case RIB_REQ_FORWARD:
