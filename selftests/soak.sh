@@ -19,6 +19,11 @@
 . "$(dirname "$0")/dp.sh"
 . "$(dirname "$0")/agent.sh"
 
+# A command that fails silently under errexit says where (the first
+# hour-long run ended at cycle 2 without a word).
+set -E
+trap 'echo "[soak] FAIL: line $LINENO: $BASH_COMMAND (status $?)" >&2' ERR
+
 soak_secs=${AEGIS_SOAK_SECONDS:-3600}
 cycles=0 relayed_pkts=0 direct_pkts=0 dp_rekeys=0 dumps=0
 agent_restarts=0 agent_rekeys=0 agent_pkts=0 netns_deleted=0 reloads=0
