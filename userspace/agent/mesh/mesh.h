@@ -62,8 +62,8 @@ struct peer;
 #define MESH_PROBE_FAST_MS	100		/* a link carrying traffic */
 #define MESH_PROBE_IDLE_MS	2000		/* an idle link */
 #define MESH_PROBE_DEAD_MS	6000		/* nothing heard: dead */
-#define MESH_PROBE_QUIET_MS	250		/* 3 probes lost and this quiet */
-#define MESH_PROBE_RTO_MAX_MS	300		/* a probe counts as lost after */
+#define MESH_PROBE_QUIET_MS	300		/* 3 probes lost and this quiet */
+#define MESH_PROBE_RTO_MAX_MS	500		/* a probe counts as lost after */
 #define MESH_DUMP_MS		16000		/* full route dump, per nbr */
 
 /* Route updates refused, by reason (mesh_route.c). */

@@ -342,8 +342,17 @@ static void tick_link(struct agent *a, struct peer *p, struct mesh_link *l)
 	uint16_t cost;
 
 	if (a->now >= l->probe_next) {
+		uint64_t every = probe_interval(l, a->now);
+
 		send_probe(a, p, l);
-		l->probe_next = a->now + probe_interval(l, a->now);
+		l->probe_next = a->now + every;
+		/*
+		 * Silence that makes lost probes a dead link: a few fast
+		 * intervals while probing fast; while idle, more than two idle
+		 * intervals (the neighbour's own probes come that seldom).
+		 */
+		l->probe.cfg.quiet_ms = every == MESH_PROBE_FAST_MS ?
+			MESH_PROBE_QUIET_MS : MESH_PROBE_IDLE_MS * 5 / 2;
 	}
 	if (probe_dead(&l->probe, a->now)) {
 		link_alive(a, p, l, false);
