@@ -42,8 +42,8 @@
 #include "session/session.h"
 
 #define ROUTE_TICK_MS		50	/* probes, dead links, the rib's clock */
-#define ACTIVE_HOLD_MS		2000	/* traffic seen: fast probes that long */
-#define POLL_MS			500	/* the kernel's counters, read */
+#define ACTIVE_HOLD_MS		3000	/* traffic seen: fast probes that long */
+#define POLL_MS			1000	/* the kernel's counters, read */
 
 static uint64_t rand_below(uint64_t n)
 {
