@@ -33,8 +33,7 @@
  *             (messages over a peer's 500/s, burst 2000), records {verdict:
  *             count}, records_sent, certs_sent, crls_sent, obj_refused,
  *             obj_expired, crl_refused, crl_adopted, sync_rounds,
- *             sync_diff, requests_sent, sessions_opened, sessions_closed,
- *             send_errors},
+ *             sync_diff, requests_sent, sessions_opened, send_errors},
  *             routing (when mesh_routing is on) {seqno (ours), relay
  *             (we relay), links[] (id, name, alive, relay, rtt_us,
  *             rttvar_us, lost, resolved (probes of the loss window),
@@ -504,7 +503,6 @@ static void status_mesh(struct agent *a, struct aegis_json *j)
 	aegis_json_kv_u64(j, "sync_diff", st->sync_diff);
 	aegis_json_kv_u64(j, "requests_sent", st->requests_sent);
 	aegis_json_kv_u64(j, "sessions_opened", st->sessions_opened);
-	aegis_json_kv_u64(j, "sessions_closed", st->sessions_closed);
 	aegis_json_kv_u64(j, "send_errors", st->send_errors);
 	aegis_json_object_end(j);
 	if (m->rib) {

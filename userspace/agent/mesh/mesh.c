@@ -308,7 +308,6 @@ void mesh_peer_up(struct agent *a, struct peer *p, bool fresh)
 		return;		/* a rotation: nothing new to say */
 	p->mesh->up = true;
 	p->mesh->up_ms = a->now;
-	p->mesh->pkts_changed_ms = a->now;
 	mesh_gossip_greet(a, p);
 	mesh_route_peer_up(a, p);
 }

@@ -140,7 +140,6 @@ struct mesh_stats {
 	uint64_t sync_diff;		/* summaries that differed */
 	uint64_t requests_sent;		/* RECORD_REQUEST entries */
 	uint64_t sessions_opened;	/* to members met through gossip */
-	uint64_t sessions_closed;	/* on-demand sessions gone idle */
 	uint64_t send_errors;
 };
 
@@ -167,7 +166,6 @@ struct mesh_link {
 	unsigned int n_walks;
 	struct digest_diff diff;
 	uint64_t crl_version;		/* the peer's, as it said */
-	bool chosen;			/* a neighbour by neigh_select() */
 	/* Token bucket of the messages it may send us (MESH_RX_RATE). */
 	uint32_t tokens;
 	uint64_t tokens_ms;
@@ -183,7 +181,6 @@ struct mesh_link {
 	uint64_t probed_fast_until;	/* it probes us fast: so do we */
 	uint64_t last_probe_rx;
 	uint64_t pkts_seen;		/* kernel counters (rx + tx) last read */
-	uint64_t pkts_changed_ms;	/* when they last moved (or up) */
 };
 
 struct mesh_self_ep {
@@ -300,14 +297,6 @@ bool mesh_revoked(void *ctx, const uint8_t *id);
 
 /* Choose neighbours among the members and open the sessions missing. */
 void mesh_conn_select(struct agent *a);
-/*
- * The kernel saw nothing from p for its idle time (3 x keepalive; it
- * reports each silence once). A member's on-demand session that is
- * neither a chosen neighbour's nor another member's next hop, and whose
- * packet counters (both ways) have not moved for that long either,
- * closes; true if it did. Each end decides alone: each sees the silence.
- */
-bool mesh_peer_idle(struct agent *a, struct peer *p);
 /* A member's record changed or came: a session to open? */
 void mesh_conn_member(struct agent *a, const struct member *m);
 

@@ -142,38 +142,6 @@ static void drop_gone(struct agent *a)
 	}
 }
 
-bool mesh_peer_idle(struct agent *a, struct peer *p)
-{
-	struct mesh_link *l = p->mesh;
-	const struct member *mm;
-	struct aegis_nl_node kn;
-	const struct peer *q;
-	uint64_t pkts;
-
-	if (!a->mesh || !a->mesh->on || !p->on_demand || p->static_idx >= 0 ||
-	    !l || l->chosen || p->state != PEER_ESTABLISHED)
-		return false;
-	mm = member_find(&a->mesh->members, p->id);
-	if (!mm || !eligible(a, mm) || kernel_node_get(&a->k, p->id, &kn))
-		return false;
-	for (q = peer_first(&a->peers); q; q = peer_next(q))
-		if (q->has_via && !memcmp(q->via, p->id, sizeof(q->via)))
-			return false;	/* the next hop of others */
-	pkts = kn.rx_packets + kn.tx_packets;
-	if (pkts != l->pkts_seen) {
-		l->pkts_seen = pkts;
-		l->pkts_changed_ms = a->now;
-	}
-	if (a->now - l->pkts_changed_ms < 3000ULL * a->cfg.keepalive)
-		return false;		/* sending, or came up since */
-	a->mesh->stats.sessions_closed++;
-	if (session_close_idle(a, p, mm->rec->prefixes, mm->rec->n_prefixes)) {
-		session_teardown(a, p);
-		peer_free(&a->peers, p);
-	}
-	return true;
-}
-
 void mesh_conn_select(struct agent *a)
 {
 	struct mesh *m = a->mesh;
@@ -221,8 +189,6 @@ void mesh_conn_select(struct agent *a)
 	for (i = 0; i < k; i++) {
 		struct peer *p = who[i];
 
-		if (p->mesh)
-			p->mesh->chosen = verdict[i] != NEIGH_NO;
 		if (verdict[i] == NEIGH_NO || p->state != PEER_IDLE)
 			continue;
 		m->stats.sessions_opened++;

@@ -326,10 +326,8 @@ static void poll_counters(struct agent *a)
 		    kernel_node_get(&a->k, p->id, &kn))
 			continue;
 		seen = kn.tx_packets + kn.rx_packets;
-		if (seen != p->mesh->pkts_seen) {
+		if (seen != p->mesh->pkts_seen)
 			mark_active(a, p);
-			p->mesh->pkts_changed_ms = a->now;
-		}
 		p->mesh->pkts_seen = seen;
 	}
 }

@@ -1144,10 +1144,7 @@ void session_on_kernel_event(const struct kernel_event *ev, void *arg)
 			session_initiate(a, p, "kernel: traffic without a key");
 		break;
 	case AEGIS_CMD_NTF_PEER_IDLE:
-		/* A member's idle on-demand session closes (mesh.h); any
-		 * other is probed with a handshake. */
-		if (!mesh_peer_idle(a, p))
-			session_initiate(a, p, "kernel: peer idle");
+		session_initiate(a, p, "kernel: peer idle");
 		break;
 	case AEGIS_CMD_NTF_ENDPOINT:
 		if (ev->has_node && AEGIS_HAS(&ev->node, AEGIS_NODE_A_ENDPOINT_PORT)) {
@@ -1177,22 +1174,6 @@ void session_teardown(struct agent *a, struct peer *p)
 	chan_set(a, p, PEER_CHAN_CUR, NULL);
 	chan_set(a, p, PEER_CHAN_ALT, NULL);
 	mesh_peer_down(a, p);
-}
-
-int session_close_idle(struct agent *a, struct peer *p,
-		       const struct aegis_prefix *adv, unsigned int n_adv)
-{
-	char who[128];
-
-	log_info("session with %s closed: idle", peer_label(p, who, sizeof(who)));
-	session_teardown(a, p);
-	timer_cancel(&a->timers, &p->t_retry);
-	timer_cancel(&a->timers, &p->t_rekey);
-	timer_cancel(&a->timers, &p->t_grace);
-	p->has_primary = false;
-	p->old_key = false;
-	p->attempts = 0;
-	return session_idle_install(a, p, &p->cert, adv, n_adv);
 }
 
 unsigned int session_revoke(struct agent *a, struct revoke_list *next)

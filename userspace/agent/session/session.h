@@ -48,10 +48,6 @@ int session_probe(struct agent *a, struct peer *p);
 int session_idle_install(struct agent *a, struct peer *p,
 			 const struct cert_info *ci,
 			 const struct aegis_prefix *adv, unsigned int n_adv);
-/* End p's session and make it IDLE again (session_idle_install): its
- * node stays in the kernel without keys. */
-int session_close_idle(struct agent *a, struct peer *p,
-		       const struct aegis_prefix *adv, unsigned int n_adv);
 /* A MESH packet opened with the key generation of rx_index: if it is the
  * one a responder awaits CONFIRM for, the initiator has the key. */
 void session_chan_confirmed(struct agent *a, struct peer *p, uint64_t rx_index);
