@@ -160,20 +160,20 @@ static void flush_out(struct agent *a)
 
 	for (i = 0; i < o->n_chg; i++) {
 		const struct select_change *c = &o->chg[i];
-		char d[AEGIS_NODE_ID_SHORT_SIZE], v[AEGIS_NODE_ID_SHORT_SIZE];
+		char d[AEGIS_NODE_ID_SHORT_SIZE];
 
-		if (c->kind == SELECT_VIA)
+		if (c->kind == SELECT_VIA) {
+			char v[AEGIS_NODE_ID_SHORT_SIZE];
+
 			log_debug("mesh: route to %s via %s, metric %u",
 				  aegis_node_id_short(c->dest, d),
 				  aegis_node_id_short(c->via, v), c->metric);
-		else if (c->kind == SELECT_UNREACHABLE)
+			set_next_hop(a, c->dest, c->via);
+		} else if (c->kind == SELECT_UNREACHABLE) {
 			log_debug("mesh: route to %s: unreachable",
 				  aegis_node_id_short(c->dest, d));
-
-		if (c->kind == SELECT_VIA)
-			set_next_hop(a, c->dest, c->via);
-		else if (c->kind == SELECT_UNREACHABLE)
 			set_next_hop(a, c->dest, NULL);
+		}
 		m->rstats.route_changes++;
 	}
 	if (o->n_chg)
