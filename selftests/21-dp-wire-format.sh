@@ -7,10 +7,9 @@
 
 dp_two_nodes
 pcap=$(mktemp)
-ip netns exec n2 tcpdump -U -n -i v21 -w "$pcap" udp 2>/dev/null &
-tpid=$!
+dp_capture 2 v21 udp "$pcap" || fail "tcpdump did not start"
+tpid=$DP_CAPTURE_PID
 on_exit "kill $tpid 2>/dev/null"
-sleep 1
 marker=6165676973706c61696e746578746d61726b6572 # "aegisplaintextmarker"
 ip netns exec n1 ping -c 20 -i 0.05 -p "${marker:0:32}" 100.64.0.2 >/dev/null || fail ping
 ip netns exec n1 ping -c 5 -i 0.05 -s 1300 -p "${marker:0:32}" fd00:64::2 >/dev/null || fail ping6

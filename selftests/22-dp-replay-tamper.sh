@@ -7,10 +7,9 @@
 
 dp_two_nodes
 pcap=$(mktemp)
-ip netns exec n2 tcpdump -U -n -i v21 -w "$pcap" 'udp and dst port 5102' 2>/dev/null &
-tpid=$!
+dp_capture 2 v21 'udp and dst port 5102' "$pcap" || fail "tcpdump did not start"
+tpid=$DP_CAPTURE_PID
 on_exit "kill $tpid 2>/dev/null"
-sleep 1
 ip netns exec n1 ping -c 10 -i 0.05 100.64.0.2 >/dev/null || fail ping
 sleep 0.5
 kill $tpid; wait $tpid 2>/dev/null || true

@@ -42,10 +42,10 @@ log "routes after $((SECONDS - t0)) s: 1 -> 4 via $(route 1 4), 4 -> 1 via $(rou
 # Captures at the relays, of everything they carry.
 caps=()
 for n in 2 3; do
-	ip netns exec "n$n" tcpdump -U -n -i any -w "$AG_DIR/relay$n.pcap" udp 2>/dev/null &
+	ip netns exec "n$n" tcpdump -U -n -i any -w "$AG_DIR/relay$n.pcap" udp 2>"$AG_DIR/relay$n.err" &
 	caps+=($!)
+	wait_until 10 grep -q "listening on" "$AG_DIR/relay$n.err" || fail "tcpdump in n$n did not start"
 done
-sleep 1
 marker=a3e1c0ffee5eed
 ip netns exec n1 ping -c 1 -w 30 100.64.0.4 >/dev/null ||
 	fail "1 -> 4 does not ping: $(ag_json 1 "[(p['name'], p['state']) for p in s['peers']]")"
