@@ -339,8 +339,7 @@ static void mesh_links(struct agent *a, struct aegis_json *j)
 		aegis_json_kv_u64(j, "lost", lost);
 		aegis_json_kv_u64(j, "resolved", resolved);
 		aegis_json_kv_u64(j, "cost", l->cost);
-		aegis_json_kv_bool(j, "fast", a->now < l->active_until ||
-				   a->now < l->probed_fast_until);
+		aegis_json_kv_bool(j, "fast", a->now < l->active_until);
 		aegis_json_kv_u64(j, "probes_sent", l->probe.n_sent);
 		aegis_json_kv_u64(j, "probes_answered", l->probe.n_answered);
 		aegis_json_object_end(j);

@@ -64,6 +64,7 @@ struct peer;
 #define MESH_PROBE_DEAD_MS	6000		/* nothing heard: dead */
 #define MESH_PROBE_QUIET_MS	300		/* 3 probes lost and this quiet */
 #define MESH_PROBE_RTO_MAX_MS	500		/* a probe counts as lost after */
+#define MESH_PROBE_SILENT_MS	400		/* a fast prober silent: dead */
 #define MESH_DUMP_MS		16000		/* full route dump, per nbr */
 
 /* Route updates refused, by reason (mesh_route.c). */
@@ -178,7 +179,9 @@ struct mesh_link {
 	uint16_t cost;			/* what the rib was told */
 	uint64_t dump_next;		/* ms: our next full dump to it */
 	uint64_t active_until;		/* traffic over it: probe fast */
-	uint64_t probed_fast_until;	/* it probes us fast: so do we */
+	uint64_t interval;		/* ms between our probes, now */
+	uint64_t rx_gap;		/* ms between its last two probes */
+	uint64_t dead_at;		/* ms: when the link was found dead */
 	uint64_t last_probe_rx;
 	uint64_t pkts_seen;		/* kernel counters (rx + tx) last read */
 };

@@ -225,11 +225,39 @@ static void send_probe(struct agent *a, struct peer *p, struct mesh_link *l)
 	a->mesh->rstats.probes_sent++;
 }
 
-static uint64_t probe_interval(const struct mesh_link *l, uint64_t now)
+/*
+ * Every MESH_PROBE_FAST_MS while the link carries traffic; after that the
+ * interval doubles up to MESH_PROBE_IDLE_MS, so that a neighbour watching
+ * our probes (below) can tell slowing down from falling silent.
+ */
+static uint64_t probe_interval(struct mesh_link *l, uint64_t now)
 {
-	bool fast = now < l->active_until || now < l->probed_fast_until;
+	if (now < l->active_until)
+		l->interval = MESH_PROBE_FAST_MS;
+	else if (l->interval < MESH_PROBE_IDLE_MS)
+		l->interval = l->interval ? l->interval * 2 : MESH_PROBE_IDLE_MS;
+	if (l->interval > MESH_PROBE_IDLE_MS)
+		l->interval = MESH_PROBE_IDLE_MS;
+	return l->interval;
+}
 
-	return fast ? MESH_PROBE_FAST_MS : MESH_PROBE_IDLE_MS;
+/*
+ * A neighbour probing us fast (its traffic crosses this link; we may be
+ * its relay, which our kernel's counters do not show) and then silent for
+ * three of its recent intervals (at least MESH_PROBE_SILENT_MS): the link
+ * died. Its intervals at most double (probe_interval()), so slowing down
+ * never looks like silence.
+ */
+static bool went_silent(const struct mesh_link *l, uint64_t now)
+{
+	uint64_t limit = 3 * l->rx_gap;
+
+	if (!l->last_probe_rx || l->rx_gap >= MESH_PROBE_IDLE_MS / 2)
+		return false;
+	if (limit < MESH_PROBE_SILENT_MS)
+		limit = MESH_PROBE_SILENT_MS;
+	return now - l->probe.last_heard >= limit &&
+	       now - l->last_probe_rx >= limit;
 }
 
 /* The neighbour's link: to the rib when it is alive, out when it dies. */
@@ -244,6 +272,7 @@ static void link_alive(struct agent *a, struct peer *p, struct mesh_link *l,
 	if (!alive) {
 		char name[AEGIS_NODE_ID_SHORT_SIZE];
 
+		l->dead_at = a->now;
 		m->rstats.links_dead++;
 		log_info("mesh: link to %s (%s) is dead: its routes withdrawn",
 			 p->cert.name, aegis_node_id_short(p->id, name));
@@ -285,7 +314,8 @@ void mesh_route_peer_up(struct agent *a, struct peer *p)
 	link_alive(a, p, l, true);
 	send_probe(a, p, l);
 	l->probe_next = a->now + MESH_PROBE_FAST_MS;
-	l->active_until = a->now + ACTIVE_HOLD_MS;	/* learn the RTT */
+	/* A few fast probes learn the RTT; more only if traffic flows. */
+	l->active_until = a->now + 3 * MESH_PROBE_FAST_MS;
 }
 
 void mesh_route_peer_down(struct agent *a, struct peer *p)
@@ -352,12 +382,18 @@ static void tick_link(struct agent *a, struct peer *p, struct mesh_link *l)
 		l->probe.cfg.quiet_ms = every == MESH_PROBE_FAST_MS ?
 			MESH_PROBE_QUIET_MS : MESH_PROBE_IDLE_MS * 5 / 2;
 	}
-	if (probe_dead(&l->probe, a->now)) {
+	/*
+	 * Dead: our probes go unanswered (probe.h), or a neighbour that was
+	 * probing us fast (its traffic crosses this link: we may be the
+	 * relay, which the kernel's counters do not show) fell silent.
+	 */
+	if (probe_dead(&l->probe, a->now) || went_silent(l, a->now)) {
 		link_alive(a, p, l, false);
 		return;
 	}
 	if (!l->rt_alive) {
-		link_alive(a, p, l, true);	/* an echo came since */
+		if (l->probe.last_heard > l->dead_at)
+			link_alive(a, p, l, true);	/* heard again */
 		return;
 	}
 	cost = probe_cost(&l->probe, a->now);
@@ -510,11 +546,10 @@ static void on_probe(struct agent *a, struct peer *from,
 	mesh_out_begin(&o, a, from);
 	mesh_out_put(&o, wire_mesh_put_echo, &echo);
 	mesh_out_flush(&o);
-	/* Probes closer than a quarter of the idle interval: it probes
-	 * fast (a loaded sender's jitter included), so do we. */
-	if (l->last_probe_rx &&
-	    a->now - l->last_probe_rx < MESH_PROBE_IDLE_MS / 4)
-		l->probed_fast_until = a->now + ACTIVE_HOLD_MS;
+	/* How often it probes us (went_silent()). We do not probe faster
+	 * for it: two neighbours following each other never slow down. */
+	l->rx_gap = l->last_probe_rx ? a->now - l->last_probe_rx :
+				       MESH_PROBE_IDLE_MS;
 	l->last_probe_rx = a->now;
 	probe_heard(&l->probe, a->now);
 }
