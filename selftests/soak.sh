@@ -100,6 +100,9 @@ soak_agents() {
 	local n a b t0 victim=1 iperfs=()
 	# shellcheck disable=SC2034 # read by agent.sh (ag_ns)
 	AG_NS=()
+	# New identities each cycle: keygen will not overwrite last cycle's.
+	rm -f "$AG_DIR"/n[1-4].key "$AG_DIR"/n[1-4].key.pub "$AG_DIR"/n[1-4].crt
+	rm -rf "$AG_DIR"/n[1-4].state
 	for n in 1 2 3 4; do ag_node "$n"; done
 	for a in 1 2 3 4; do
 		for b in 1 2 3 4; do
