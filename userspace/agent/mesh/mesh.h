@@ -91,6 +91,7 @@ struct mesh_route_stats {
 };
 
 #define MESH_MAX_REASM		8	/* relayed handshakes being put together */
+#define MESH_MAX_ROUTE_WAIT	16	/* updates refused for want of a record */
 #define MESH_REASM_TTL_MS	5000
 
 /* Handshakes through the mesh (mesh_relay.c). */
@@ -210,6 +211,15 @@ struct mesh {
 	uint64_t poll_next;
 	struct mesh_route_stats rstats;
 	struct mesh_reasm reasm[MESH_MAX_REASM];
+	/* Updates refused because their origin's record was missing or
+	 * older: asked for again when the record comes (mesh_route.c). */
+	struct {
+		bool used;
+		uint8_t origin[WIRE_MESH_ID_LEN];
+		uint8_t from[WIRE_MESH_ID_LEN];
+		uint16_t seqno;
+	} route_wait[MESH_MAX_ROUTE_WAIT];
+	unsigned int route_wait_next;
 	struct mesh_relay_stats relay_stats;
 };
 
@@ -320,6 +330,9 @@ void mesh_route_run(struct agent *a);
  * for it, if it goes through a relay, becomes its via. The selection may
  * have come before the peer did. */
 void mesh_route_peer_new(struct agent *a, struct peer *p);
+/* A record of origin was accepted: updates refused for want of it are
+ * asked for again, from the neighbours that sent them. */
+void mesh_route_record_came(struct agent *a, const uint8_t *origin);
 /* Our record was signed again: its route seqno is ours. */
 void mesh_route_self_signed(struct agent *a);
 

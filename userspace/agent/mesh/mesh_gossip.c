@@ -252,6 +252,7 @@ static void record_accepted(struct agent *a, struct peer *from,
 			 aegis_node_id_short(res->origin, name));
 	mesh_gossip_flood(a, res->m->rec, from);
 	mesh_conn_member(a, res->m);
+	mesh_route_record_came(a, res->origin);
 }
 
 /*

@@ -438,6 +438,42 @@ static void on_tick(struct timer *t, uint64_t now)
 
 /* ---- in ---------------------------------------------------------------------- */
 
+/* Remember an update refused for want of origin's record (ring). */
+static void route_wait(struct mesh *m, const uint8_t *origin,
+		       const uint8_t *from, uint16_t seqno)
+{
+	unsigned int i = m->route_wait_next++ % MESH_MAX_ROUTE_WAIT;
+
+	m->route_wait[i].used = true;
+	memcpy(m->route_wait[i].origin, origin, WIRE_MESH_ID_LEN);
+	memcpy(m->route_wait[i].from, from, WIRE_MESH_ID_LEN);
+	m->route_wait[i].seqno = seqno;
+}
+
+void mesh_route_record_came(struct agent *a, const uint8_t *origin)
+{
+	struct mesh *m = a->mesh;
+	unsigned int i;
+
+	if (!m || !m->rib)
+		return;
+	for (i = 0; i < MESH_MAX_ROUTE_WAIT; i++) {
+		struct rib_request rq;
+
+		if (!m->route_wait[i].used ||
+		    memcmp(m->route_wait[i].origin, origin, WIRE_MESH_ID_LEN))
+			continue;
+		m->route_wait[i].used = false;
+		/* Hop count 1: the neighbour answers with its route if it
+		 * has one that new, and asks nobody else. */
+		memcpy(rq.to, m->route_wait[i].from, RIB_ID_LEN);
+		memcpy(rq.dest, origin, RIB_ID_LEN);
+		rq.seqno = m->route_wait[i].seqno;
+		rq.hops = 1;
+		send_request(a, &rq, a->id.node_id);
+	}
+}
+
 /* Is an update for origin about what its signed record allows? */
 static bool origin_ok(struct agent *a, struct peer *from, const uint8_t *origin,
 		      uint16_t seqno, uint16_t metric,
@@ -460,6 +496,8 @@ static bool origin_ok(struct agent *a, struct peer *from, const uint8_t *origin,
 		return true;
 	}
 	m->rstats.refused[why]++;
+	if (why != MESH_RT_REVOKED)
+		route_wait(m, origin, from->id, seqno);
 	if (why != MESH_RT_REVOKED && rr->n < WIRE_MESH_MAX_REQUESTS) {
 		/* The record that would allow it: the sender must hold it. */
 		rr->e[rr->n].origin = origin;
@@ -467,7 +505,6 @@ static bool origin_ok(struct agent *a, struct peer *from, const uint8_t *origin,
 		rr->e[rr->n].want = WIRE_MESH_WANT_RECORD | WIRE_MESH_WANT_CERT;
 		rr->n++;
 	}
-	(void)from;
 	return false;
 }
 
