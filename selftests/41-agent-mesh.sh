@@ -52,7 +52,7 @@ ip -n n2 route show 192.168.10.0/24 | grep -q aegis0 ||
 	fail "1<->3 did not negotiate chacha20-poly1305"
 [ "$(ag_json 1 "[p['cipher'] for p in s['peers'] if p['name']=='node2'][0]")" = aes-256-gcm ] ||
 	fail "1<->2 is not aes-256-gcm"
-ag_status 1 | grep -q 'node3' || fail "text status lacks node3"
+grep -q 'node3' <<<"$(ag_status 1)" || fail "text status lacks node3"
 [ "$(ag_json 2 "s['node']['name']")" = node2 ] || fail "status: node name"
 [ "$(ag_json 2 "len(s['node']['id'])")" = 64 ] || fail "status: node id"
 rx=$(ag_json 1 "[p['rx_bytes'] for p in s['peers'] if p['name']=='node2'][0]")

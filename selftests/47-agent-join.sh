@@ -82,7 +82,7 @@ for n in $(seq 1 $N); do
 done
 log "and every node now holds a session with every other (on demand)"
 
-ag_status 5 | grep -q "mesh (discovery on): $((N - 1)) other member(s)" ||
+grep -q "mesh (discovery on): $((N - 1)) other member(s)" <<<"$(ag_status 5)" ||
 	fail "status text of node 5 lacks the mesh line: $(ag_status 5 | tail -n 20)"
 [ "$(ag_json 5 "s['mesh']['counters']['channel']['bad_tag']")" = 0 ] ||
 	fail "node 5 counted a MESH packet that did not authenticate"

@@ -62,9 +62,9 @@ wait "${caps[@]}" 2>/dev/null || true
 
 st=$(ag_json 1 "[p['state'] for p in s['peers'] if p['name'] == 'node4']")
 case $st in *established*) ;; *) fail "1 has no session with 4: $st" ;; esac
-ag_status 1 | grep -Eq '^  node4 +via node2 +metric [0-9]+' ||
+grep -Eq '^  node4 +via node2 +metric [0-9]+' <<<"$(ag_status 1)" ||
 	fail "status text of node 1 shows no route to node4 via node2: $(ag_status 1 | tail -n 12)"
-ag_status 1 | grep -Eq '^  node2 +up +rtt' ||
+grep -Eq '^  node2 +up +rtt' <<<"$(ag_status 1)" ||
 	fail "status text of node 1 shows no live link to node2: $(ag_status 1 | tail -n 12)"
 relayed=$(ag_json 1 "[r['kernel_via'] for r in s['mesh']['routing']['routes'] if r['name'] == 'node4'][0]")
 [ "$relayed" = True ] || fail "1's kernel node 4 is not routed through a relay"
