@@ -60,13 +60,7 @@ for i in $(seq 1 "$CUTS"); do
 	uncut
 	# The link is back: 1 may return to it, once at most (sampled for
 	# about 8 s).
-	prev=$new moves=0 end=$((SECONDS + 8))
-	while [ "$SECONDS" -lt "$end" ]; do
-		v=$(via 1 4)
-		[ "$v" = "$prev" ] || moves=$((moves + 1))
-		prev=$v
-		sleep 0.3
-	done
+	read -r moves prev <<<"$(ag_route_moves 1 4 "$new" 8 0.3)"
 	log "cut $i of 1 - $n: largest gap $g ms, then via $new; link back: via $prev after $moves change(s)"
 	[ "$moves" -le 1 ] || fail "cut $i: the route to 4 moved $moves times after the link came back (flapping)"
 	gaps+=("$g")

@@ -45,13 +45,7 @@ sleep 10
 r=$(via 1 4)
 r=${r#node}
 shape "$r" loss 5%
-prev=node$r moves=0 end=$((SECONDS + FLAP))
-while [ "$SECONDS" -lt "$end" ]; do
-	v=$(via 1 4)
-	[ "$v" = "$prev" ] || moves=$((moves + 1))
-	prev=$v
-	sleep 1
-done
+read -r moves prev <<<"$(ag_route_moves 1 4 "node$r" "$FLAP" 1)"
 log "5% loss on 1 - $r for $FLAP s: $moves route change(s), now via $prev (link costs: 2 $(cost 2), 3 $(cost 3); links found dead: $(ag_json 1 "s['mesh']['routing']['counters']['links_dead']"))"
 [ "$moves" -le 1 ] || fail "5% loss: the route flapped ($moves changes in $FLAP s)"
 shape "$r"

@@ -32,6 +32,10 @@
 #   ag_ping A B [v6]            one ping round from nA to node B's mesh IP
 #   ag_via N DEST               the name of node N's next hop to node DEST
 #                               in its routing table ("-": none)
+#   ag_route_moves N DEST FROM SECS STEP
+#                               sample N's next hop to DEST every STEP s
+#                               for SECS s, starting from FROM; print
+#                               "MOVES LAST" (how often it changed)
 #   ag_diamond                  nodes 1 - 2 - 4 and 1 - 3 - 4 (veth only),
 #                               relays 2 and 3, agents started, 1 routing
 #                               to 4 through a relay and pinging it
@@ -267,6 +271,17 @@ print(t)')
 
 ag_via() {
 	ag_json "$1" "([r['next_hop_name'] for r in s['mesh']['routing']['routes'] if r['name'] == 'node$2' and r['reachable']] or ['-'])[0]"
+}
+
+ag_route_moves() {
+	local n=$1 dest=$2 prev=$3 step=$5 v moves=0 end=$((SECONDS + $4))
+	while [ "$SECONDS" -lt "$end" ]; do
+		v=$(ag_via "$n" "$dest")
+		[ "$v" = "$prev" ] || moves=$((moves + 1))
+		prev=$v
+		sleep "$step"
+	done
+	echo "$moves $prev"
 }
 
 _ag_diamond_routed() { case $(ag_via 1 4) in node2|node3) ;; *) return 1 ;; esac; }
